@@ -1,0 +1,14 @@
+package io.deviceguard;
+
+import io.deviceguard.cli.DeviceGuardCommand;
+
+/** Entry point: the {@code deviceguard} command line. */
+public final class Application {
+
+    private Application() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(DeviceGuardCommand.execute(args));
+    }
+}

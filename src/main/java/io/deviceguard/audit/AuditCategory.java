@@ -1,0 +1,21 @@
+package io.deviceguard.audit;
+
+/** What an audit row is about; each value is a filter of {@code audit list --category}. */
+public enum AuditCategory {
+    /** Platform start and stop, and the configuration in force (bound ports, TLS): the attack surface. */
+    PLATFORM,
+    /** Device and service connections: connect, disconnect, refusal (TLS or MQTT) with its reason. */
+    CONNECTION,
+    /** Publish and subscribe decisions of the per-device topic ACL. */
+    ACL,
+    /** Device messages accepted by the routes, and messages refused by the device-auth-check step. */
+    MESSAGE,
+    /** Registry changes: devices created, suspended, revoked. */
+    DEVICE,
+    /** Route failures and database errors. */
+    ERROR;
+
+    public String label() {
+        return name().toLowerCase();
+    }
+}

@@ -1,0 +1,207 @@
+package io.deviceguard.audit;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.ArrayBlockingQueue;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import javax.sql.DataSource;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The single way into the audit trail. Callers hand over events; one writer thread appends them in batches, each
+ * batch in one transaction that locks the chain head row ({@code audit_head}), so that several processes or nodes
+ * sharing the database extend one chain and never fork it. A caller that must not go on before its row is stored
+ * (an accepted message, a command) waits on the returned future.
+ * <p>
+ * A failed write is retried with back-off, keeping order; nothing is dropped. The queue is bounded: when it is
+ * full, callers wait (back-pressure) rather than the process running out of memory.
+ */
+public final class AuditLog implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final String INSERT = "insert into audit_events (seq, ts, category, actor_type, actor, action, target,"
+            + " outcome, details, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+
+    private final DataSource dataSource;
+    private final int batchSize;
+    private final BlockingQueue<Pending> queue;
+    private final Thread writer;
+    private volatile boolean closing;
+
+    private record Pending(AuditEvent event, Instant ts, CompletableFuture<AuditRecord> done) {
+    }
+
+    public AuditLog(DataSource dataSource, int queueCapacity, int batchSize) {
+        this.dataSource = dataSource;
+        this.batchSize = batchSize;
+        this.queue = new ArrayBlockingQueue<>(queueCapacity);
+        this.writer = new Thread(this::run, "deviceguard-audit-writer");
+        this.writer.setDaemon(true);
+        this.writer.start();
+    }
+
+    /** Queues the event; the future completes with its stored row. */
+    public CompletableFuture<AuditRecord> record(AuditEvent event) {
+        Pending p = new Pending(event, Instant.now().truncatedTo(ChronoUnit.MILLIS), new CompletableFuture<>());
+        if (closing) {
+            p.done.completeExceptionally(new IllegalStateException("audit log is closed"));
+            return p.done;
+        }
+        try {
+            queue.put(p);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            p.done.completeExceptionally(e);
+        }
+        return p.done;
+    }
+
+    /** Records and waits until the row is committed. */
+    public AuditRecord recordAndWait(AuditEvent event) {
+        try {
+            return record(event).get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("audit record not stored: " + e.getMessage(), e);
+        }
+    }
+
+    private void run() {
+        List<Pending> batch = new ArrayList<>(batchSize);
+        long backoffMs = 50;
+        while (true) {
+            try {
+                if (batch.isEmpty()) {
+                    Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
+                    if (first == null) {
+                        if (closing) {
+                            return;
+                        }
+                        continue;
+                    }
+                    batch.add(first);
+                    queue.drainTo(batch, batchSize - 1);
+                }
+                List<AuditRecord> stored = append(batch);
+                for (int i = 0; i < batch.size(); i++) {
+                    batch.get(i).done.complete(stored.get(i));
+                }
+                batch.clear();
+                backoffMs = 50;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                batch.forEach(p -> p.done.completeExceptionally(e));
+                return;
+            } catch (SQLException | RuntimeException e) {
+                // keep the batch and its order; a database outage must not lose a row
+                LOG.error("audit write failed ({} rows waiting), retrying in {} ms: {}", batch.size() + queue.size(),
+                        backoffMs, e.getMessage());
+                try {
+                    Thread.sleep(backoffMs);
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+                backoffMs = Math.min(backoffMs * 2, 5_000);
+            }
+        }
+    }
+
+    private List<AuditRecord> append(List<Pending> batch) throws SQLException {
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                long seq;
+                String prev;
+                try (PreparedStatement head = c.prepareStatement("select seq, hash from audit_head where id = 1 for update");
+                     ResultSet rs = head.executeQuery()) {
+                    if (!rs.next()) {
+                        throw new SQLException("audit_head row is missing: the audit table was tampered with");
+                    }
+                    seq = rs.getLong(1);
+                    prev = rs.getString(2).trim();
+                }
+                List<AuditRecord> out = new ArrayList<>(batch.size());
+                try (PreparedStatement ins = c.prepareStatement(INSERT)) {
+                    for (Pending p : batch) {
+                        AuditRecord r = seal(++seq, p, prev);
+                        bind(ins, r);
+                        ins.addBatch();
+                        out.add(r);
+                        prev = r.hash();
+                    }
+                    ins.executeBatch();
+                }
+                try (PreparedStatement upd = c.prepareStatement("update audit_head set seq = ?, hash = ? where id = 1")) {
+                    upd.setLong(1, seq);
+                    upd.setString(2, prev);
+                    upd.executeUpdate();
+                }
+                c.commit();
+                return out;
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static AuditRecord seal(long seq, Pending p, String prev) {
+        AuditEvent e = p.event;
+        String details = e.details().isEmpty() ? null : json(e);
+        String category = e.category().label();
+        String actorType = e.actorType().name().toLowerCase();
+        String outcome = e.outcome().name().toLowerCase();
+        String hash = AuditRecord.hash(seq, p.ts, category, actorType, e.actor(), e.action(), e.target(), outcome, details, prev);
+        return new AuditRecord(seq, p.ts, category, actorType, e.actor(), e.action(), e.target(), outcome, details, prev, hash);
+    }
+
+    private static String json(AuditEvent e) {
+        try {
+            return JSON.writeValueAsString(e.details());
+        } catch (JsonProcessingException ex) {
+            throw new IllegalArgumentException("audit details are not serialisable", ex);
+        }
+    }
+
+    private static void bind(PreparedStatement ps, AuditRecord r) throws SQLException {
+        ps.setLong(1, r.seq());
+        ps.setObject(2, r.ts().atOffset(ZoneOffset.UTC));
+        ps.setString(3, r.category());
+        ps.setString(4, r.actorType());
+        ps.setString(5, r.actor());
+        ps.setString(6, r.action());
+        ps.setString(7, r.target());
+        ps.setString(8, r.outcome());
+        ps.setString(9, r.details());
+        ps.setString(10, r.prevHash());
+        ps.setString(11, r.hash());
+    }
+
+    /** Writes what is queued, then stops the writer. */
+    @Override
+    public void close() {
+        closing = true;
+        try {
+            writer.join(TimeUnit.SECONDS.toMillis(15));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        if (writer.isAlive()) {
+            LOG.error("audit writer did not finish within 15 s; {} rows not written", queue.size());
+            writer.interrupt();
+        }
+    }
+}

@@ -1,0 +1,64 @@
+package io.deviceguard.audit;
+
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.OffsetDateTime;
+import java.util.ArrayList;
+import java.util.List;
+import javax.sql.DataSource;
+
+/** Reads the audit trail: newest first, with optional filters. */
+public final class AuditQuery {
+
+    private final DataSource dataSource;
+
+    public AuditQuery(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Filters; null means any. */
+    public record Filter(String category, String actor, String action, String outcome) {
+        public static final Filter ANY = new Filter(null, null, null, null);
+    }
+
+    public List<AuditRecord> newest(int limit, Filter f) {
+        StringBuilder sql = new StringBuilder("select seq, ts, category, actor_type, actor, action, target, outcome,"
+                + " details, prev_hash, hash from audit_events where 1 = 1");
+        List<String> args = new ArrayList<>();
+        add(sql, args, "category", f.category());
+        add(sql, args, "actor", f.actor());
+        add(sql, args, "action", f.action());
+        add(sql, args, "outcome", f.outcome());
+        sql.append(" order by seq desc");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setString(i + 1, args.get(i));
+            }
+            ps.setMaxRows(limit);
+            List<AuditRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(map(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the audit trail: " + e.getMessage(), e);
+        }
+    }
+
+    private static void add(StringBuilder sql, List<String> args, String column, String value) {
+        if (value != null) {
+            sql.append(" and ").append(column).append(" = ?");
+            args.add(value);
+        }
+    }
+
+    static AuditRecord map(ResultSet rs) throws SQLException {
+        return new AuditRecord(rs.getLong(1), rs.getObject(2, OffsetDateTime.class).toInstant(), rs.getString(3),
+                rs.getString(4), rs.getString(5), rs.getString(6), rs.getString(7), rs.getString(8), rs.getString(9),
+                rs.getString(10).trim(), rs.getString(11).trim());
+    }
+}

@@ -1,0 +1,189 @@
+package io.deviceguard.broker;
+
+import io.deviceguard.config.ConfigException;
+import io.deviceguard.config.SettingKeys;
+import io.deviceguard.config.Settings;
+import io.deviceguard.pki.Pki;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.apache.activemq.artemis.api.core.TransportConfiguration;
+import org.apache.activemq.artemis.core.config.Configuration;
+import org.apache.activemq.artemis.core.deployers.impl.FileConfigurationParser;
+import org.apache.activemq.artemis.core.remoting.impl.netty.TransportConstants;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.core.server.impl.ActiveMQServerImpl;
+import org.apache.activemq.artemis.spi.core.remoting.Acceptor;
+
+/**
+ * The embedded Artemis broker, configured from {@code broker.xml} (the home's copy if there is one, else the
+ * packaged one) with deviceguard's values filled in, then held to the invariants a security layer needs.
+ */
+public final class EmbeddedBroker implements AutoCloseable {
+
+    private static final Pattern PLACEHOLDER = Pattern.compile("\\$\\{([A-Za-z0-9_.-]+)}");
+
+    private final ActiveMQServer server;
+    private final HandshakeAudit handshakeAudit;
+    private final String acceptorName;
+
+    private EmbeddedBroker(ActiveMQServer server, HandshakeAudit handshakeAudit, String acceptorName) {
+        this.server = server;
+        this.handshakeAudit = handshakeAudit;
+        this.acceptorName = acceptorName;
+    }
+
+    public static EmbeddedBroker start(Settings settings, Pki pki, DeviceSecurityManager securityManager,
+                                       io.deviceguard.audit.AuditLog audit) {
+        Map<String, String> vars = new HashMap<>(settings.all());
+        vars.put("broker.name", "deviceguard-" + settings.get(SettingKeys.NODE_ID));
+        vars.put("home.data", settings.home().data().toString());
+        vars.put("home.certs", pki.dir().toString());
+        vars.put("pki.serverKeyStorePassword", new String(pki.password(Pki.SERVER_KEYSTORE)));
+        vars.put("pki.brokerTrustStorePassword", new String(pki.password(Pki.BROKER_TRUSTSTORE)));
+
+        BrokerXml xml = BrokerXml.locate(settings.home().brokerXml());
+        Configuration config = parse(xml, vars);
+        TransportConfiguration acceptor = requireSingleTlsAcceptor(config, xml);
+        String key = UUID.randomUUID().toString();
+        Map<String, Object> params = new HashMap<>(acceptor.getParams());
+        params.put(HandshakeAudit.PARAM, key);
+        config.setAcceptorConfigurations(Set.of(
+                new TransportConfiguration(AuditingAcceptorFactory.class.getName(), params, acceptor.getName())));
+        config.setSecurityEnabled(true);
+        config.setAuthenticationCacheSize(0);
+        config.setAuthorizationCacheSize(0);
+        config.registerBrokerPlugin(new DisconnectAudit(securityManager));
+
+        String host = String.valueOf(params.get(TransportConstants.HOST_PROP_NAME));
+        int port = Integer.parseInt(String.valueOf(params.get(TransportConstants.PORT_PROP_NAME)));
+        requirePortFree(host, port);
+
+        HandshakeAudit handshakeAudit = HandshakeAudit.register(audit, key);
+        ActiveMQServer server = new ActiveMQServerImpl(config, securityManager);
+        try {
+            server.start();
+        } catch (Exception e) {
+            handshakeAudit.unregister();
+            stopQuietly(server);
+            throw new ConfigException("the broker failed to start: " + e.getMessage(), e);
+        }
+        Acceptor started = server.getRemotingService().getAcceptor(acceptor.getName());
+        if (started == null || !started.isStarted()) {
+            handshakeAudit.unregister();
+            stopQuietly(server);
+            throw new ConfigException("the MQTT acceptor did not start on " + host + ":" + port
+                    + " (port in use, or an address this machine does not have?)");
+        }
+        return new EmbeddedBroker(server, handshakeAudit, acceptor.getName());
+    }
+
+    private static Configuration parse(BrokerXml xml, Map<String, String> vars) {
+        Matcher m = PLACEHOLDER.matcher(xml.text());
+        StringBuilder out = new StringBuilder();
+        while (m.find()) {
+            String value = vars.get(m.group(1));
+            if (value == null) {
+                throw new ConfigException(xml.origin() + ": unknown placeholder ${" + m.group(1) + "}");
+            }
+            m.appendReplacement(out, Matcher.quoteReplacement(value));
+        }
+        m.appendTail(out);
+        try (InputStream in = new ByteArrayInputStream(out.toString().getBytes(StandardCharsets.UTF_8))) {
+            return new FileConfigurationParser().parseMainConfig(in);
+        } catch (Exception e) {
+            // the parser's message may quote the resolved text, which holds key store passwords: show the cause type only
+            throw new ConfigException(xml.origin() + " is not a valid broker configuration ("
+                    + e.getClass().getSimpleName() + "); check it against the Artemis configuration schema", e);
+        }
+    }
+
+    private static TransportConfiguration requireSingleTlsAcceptor(Configuration config, BrokerXml xml) {
+        Set<TransportConfiguration> acceptors = config.getAcceptorConfigurations();
+        if (acceptors.size() != 1) {
+            throw new ConfigException(xml.origin() + " declares " + acceptors.size()
+                    + " acceptors; deviceguard allows exactly one, the MQTT/TLS acceptor");
+        }
+        TransportConfiguration a = acceptors.iterator().next();
+        Map<String, Object> p = a.getParams();
+        if (!"true".equalsIgnoreCase(String.valueOf(p.get(TransportConstants.SSL_ENABLED_PROP_NAME)))
+                || !"true".equalsIgnoreCase(String.valueOf(p.get(TransportConstants.NEED_CLIENT_AUTH_PROP_NAME)))) {
+            throw new ConfigException(xml.origin() + ": acceptor '" + a.getName()
+                    + "' must have sslEnabled=true and needClientAuth=true");
+        }
+        if (!"MQTT".equalsIgnoreCase(String.valueOf(p.get(TransportConstants.PROTOCOLS_PROP_NAME)))) {
+            throw new ConfigException(xml.origin() + ": acceptor '" + a.getName() + "' must have protocols=MQTT");
+        }
+        return a;
+    }
+
+    private static void requirePortFree(String host, int port) {
+        try (ServerSocket s = new ServerSocket()) {
+            s.setReuseAddress(true);
+            s.bind(new InetSocketAddress(host, port));
+        } catch (IOException e) {
+            throw new ConfigException("MQTT port " + host + ":" + port + " is not available: " + e.getMessage()
+                    + " (another process uses it? choose another with --mqtt-port)");
+        }
+    }
+
+    private static void stopQuietly(ActiveMQServer server) {
+        try {
+            server.stop();
+        } catch (Exception ignored) {
+            // start-up already failed; the first error is the one reported
+        }
+    }
+
+    public ActiveMQServer server() {
+        return server;
+    }
+
+    /** The port the MQTT acceptor listens on. */
+    public int mqttPort() {
+        Object port = server.getConfiguration().getAcceptorConfigurations().iterator().next().getParams()
+                .get(TransportConstants.PORT_PROP_NAME);
+        return Integer.parseInt(String.valueOf(port));
+    }
+
+    @Override
+    public void close() {
+        try {
+            server.stop();
+        } catch (Exception e) {
+            throw new IllegalStateException("broker stop failed", e);
+        } finally {
+            handshakeAudit.unregister();
+        }
+    }
+
+    /** Where the broker configuration comes from, and its text. */
+    record BrokerXml(String origin, String text) {
+        static BrokerXml locate(Path homeCopy) {
+            try {
+                if (Files.isRegularFile(homeCopy)) {
+                    return new BrokerXml(homeCopy.toString(), Files.readString(homeCopy, StandardCharsets.UTF_8));
+                }
+                try (InputStream in = EmbeddedBroker.class.getResourceAsStream("/broker/broker.xml")) {
+                    if (in == null) {
+                        throw new ConfigException("the packaged broker/broker.xml is missing from the classpath");
+                    }
+                    return new BrokerXml("the packaged broker/broker.xml", new String(in.readAllBytes(), StandardCharsets.UTF_8));
+                }
+            } catch (IOException e) {
+                throw new ConfigException("cannot read " + homeCopy + ": " + e.getMessage(), e);
+            }
+        }
+    }
+}

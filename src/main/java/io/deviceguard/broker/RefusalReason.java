@@ -1,0 +1,40 @@
+package io.deviceguard.broker;
+
+/**
+ * Why a connection was refused. The code is what the audit trail records in {@code details.reason}; the text is
+ * for people. TLS reasons come from the handshake, the others from the CONNECT.
+ */
+public enum RefusalReason {
+    NOT_TLS("the client did not speak TLS"),
+    NO_CLIENT_CERTIFICATE("the client presented no certificate"),
+    UNTRUSTED_ISSUER("the certificate was not issued by a trusted CA"),
+    CERTIFICATE_EXPIRED("the certificate has expired"),
+    CERTIFICATE_NOT_YET_VALID("the certificate is not yet valid"),
+    TLS_PROTOCOL_NOT_ALLOWED("the client offered no allowed TLS version"),
+    NO_SHARED_CIPHER("the client offered no allowed cipher suite"),
+    HANDSHAKE_TIMEOUT("the TLS handshake did not complete in time"),
+    CLOSED_DURING_HANDSHAKE("the client closed the connection during the TLS handshake"),
+    TLS_HANDSHAKE_FAILED("the TLS handshake failed"),
+    NO_COMMON_NAME("the certificate subject has no single CN"),
+    INVALID_DEVICE_ID("the certificate CN is not a valid device ID"),
+    UNREGISTERED_DEVICE("the device is not registered"),
+    DEVICE_SUSPENDED("the device is suspended"),
+    DEVICE_REVOKED("the device is revoked"),
+    CERTIFICATE_NOT_REGISTERED("the certificate is not the one registered for the device"),
+    CLIENT_ID_MISMATCH("the MQTT client ID differs from the certificate CN"),
+    REGISTRY_UNAVAILABLE("the device registry could not be read");
+
+    private final String text;
+
+    RefusalReason(String text) {
+        this.text = text;
+    }
+
+    public String code() {
+        return name().toLowerCase();
+    }
+
+    public String text() {
+        return text;
+    }
+}

@@ -1,0 +1,58 @@
+package io.deviceguard.cli;
+
+import io.deviceguard.config.ConfigException;
+import io.deviceguard.config.SettingKeys;
+import io.deviceguard.platform.Platform;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Unmatched;
+
+/** {@code deviceguard run}: starts the platform and runs until stopped (Ctrl-C, SIGTERM). */
+@Command(name = "run", mixinStandardHelpOptions = true,
+        description = {"Start the platform: the MQTT/TLS broker and the routes.",
+                "Any property can also be given as --name=value, e.g. --deviceguard.mqtt.host=127.0.0.1."})
+public final class RunCommand implements Callable<Integer> {
+
+    @Mixin
+    HomeOption home;
+
+    @Option(names = "--mqtt-port", paramLabel = "N", description = "MQTT/TLS port (default 8883)")
+    Integer mqttPort;
+
+    @Unmatched
+    List<String> properties = new java.util.ArrayList<>();
+
+    @Override
+    public Integer call() throws Exception {
+        Map<String, String> props = parseProperties(properties);
+        if (mqttPort != null) {
+            props.put(SettingKeys.MQTT_PORT, Integer.toString(mqttPort));
+        }
+        Platform platform = Platform.start(home.settings(props));
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            platform.close();
+            stopped.countDown();
+        }, "deviceguard-shutdown"));
+        stopped.await();
+        return 0;
+    }
+
+    static Map<String, String> parseProperties(List<String> args) {
+        Map<String, String> props = new LinkedHashMap<>();
+        for (String a : args) {
+            int eq = a.indexOf('=');
+            if (!a.startsWith("--") || eq < 3) {
+                throw new ConfigException("unknown argument '" + a + "': properties are given as --name=value");
+            }
+            props.put(a.substring(2, eq), a.substring(eq + 1));
+        }
+        return props;
+    }
+}

@@ -1,0 +1,100 @@
+package io.deviceguard.config;
+
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+
+/** Every {@code deviceguard.*} property the platform reads, with its type. Defaults live in application.properties. */
+public final class SettingKeys {
+
+    public static final String NODE_ID = "deviceguard.node.id";
+    public static final String MQTT_HOST = "deviceguard.mqtt.host";
+    public static final String MQTT_PORT = "deviceguard.mqtt.port";
+    public static final String MQTT_MAX_PACKET_SIZE = "deviceguard.mqtt.maxPacketSize";
+    public static final String MQTT_SESSION_EXPIRY = "deviceguard.mqtt.sessionExpirySeconds";
+    public static final String TLS_PROTOCOLS = "deviceguard.tls.protocols";
+    public static final String TLS_CIPHER_SUITES = "deviceguard.tls.cipherSuites";
+    public static final String TLS_HANDSHAKE_TIMEOUT = "deviceguard.tls.handshakeTimeoutSeconds";
+    public static final String PKI_SERVER_NAMES = "deviceguard.pki.serverNames";
+    public static final String PKI_DEVICE_VALIDITY_DAYS = "deviceguard.pki.deviceCertValidityDays";
+    public static final String DB_URL = "deviceguard.db.url";
+    public static final String DB_USER = "deviceguard.db.user";
+    public static final String DB_PASSWORD = "deviceguard.db.password";
+    public static final String DB_POOL_SIZE = "deviceguard.db.poolSize";
+    public static final String ROUTES_BROKER_HOST = "deviceguard.routes.brokerHost";
+    public static final String ROUTES_SHARE_GROUP = "deviceguard.routes.shareGroup";
+    public static final String AUDIT_QUEUE_CAPACITY = "deviceguard.audit.queueCapacity";
+    public static final String AUDIT_BATCH_SIZE = "deviceguard.audit.batchSize";
+
+    private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
+            Map.entry(NODE_ID, SettingType.IDENTIFIER),
+            Map.entry(MQTT_HOST, SettingType.HOST),
+            Map.entry(MQTT_PORT, SettingType.PORT),
+            Map.entry(MQTT_MAX_PACKET_SIZE, SettingType.POSITIVE_INT),
+            Map.entry(MQTT_SESSION_EXPIRY, SettingType.POSITIVE_INT),
+            Map.entry(TLS_PROTOCOLS, SettingType.TLS_PROTOCOLS),
+            Map.entry(TLS_CIPHER_SUITES, SettingType.CIPHER_SUITES),
+            Map.entry(TLS_HANDSHAKE_TIMEOUT, SettingType.POSITIVE_INT),
+            Map.entry(PKI_SERVER_NAMES, SettingType.HOST_LIST),
+            Map.entry(PKI_DEVICE_VALIDITY_DAYS, SettingType.POSITIVE_INT),
+            Map.entry(DB_URL, SettingType.TEXT),
+            Map.entry(DB_USER, SettingType.TEXT),
+            Map.entry(DB_PASSWORD, SettingType.TEXT),
+            Map.entry(DB_POOL_SIZE, SettingType.POSITIVE_INT),
+            Map.entry(ROUTES_BROKER_HOST, SettingType.HOST),
+            Map.entry(ROUTES_SHARE_GROUP, SettingType.IDENTIFIER),
+            Map.entry(AUDIT_QUEUE_CAPACITY, SettingType.POSITIVE_INT),
+            Map.entry(AUDIT_BATCH_SIZE, SettingType.POSITIVE_INT)));
+
+    /** Keys whose empty value means "derive a default" rather than an error. */
+    private static final Set<String> MAY_BE_EMPTY = Set.of(DB_URL, DB_USER, DB_PASSWORD, ROUTES_BROKER_HOST);
+    private static final Set<String> SECRET = Set.of(DB_PASSWORD);
+
+    private SettingKeys() {
+    }
+
+    static Map<String, SettingType> all() {
+        return KEYS;
+    }
+
+    static boolean mayBeEmpty(String key) {
+        return MAY_BE_EMPTY.contains(key);
+    }
+
+    public static boolean isSecret(String key) {
+        return SECRET.contains(key) || key.toLowerCase().contains("password");
+    }
+
+    /** A near miss of a known key, to turn "unknown property" into "did you mean". */
+    static String suggestion(String unknown) {
+        String best = null;
+        int bestDistance = Integer.MAX_VALUE;
+        for (String k : KEYS.keySet()) {
+            int d = distance(unknown.toLowerCase(), k.toLowerCase());
+            if (d < bestDistance) {
+                bestDistance = d;
+                best = k;
+            }
+        }
+        return bestDistance <= 3 ? " (did you mean '" + best + "'?)" : "";
+    }
+
+    private static int distance(String a, String b) {
+        int[] prev = new int[b.length() + 1];
+        int[] cur = new int[b.length() + 1];
+        for (int j = 0; j <= b.length(); j++) {
+            prev[j] = j;
+        }
+        for (int i = 1; i <= a.length(); i++) {
+            cur[0] = i;
+            for (int j = 1; j <= b.length(); j++) {
+                int cost = a.charAt(i - 1) == b.charAt(j - 1) ? 0 : 1;
+                cur[j] = Math.min(Math.min(cur[j - 1] + 1, prev[j] + 1), prev[j - 1] + cost);
+            }
+            int[] t = prev;
+            prev = cur;
+            cur = t;
+        }
+        return prev[b.length()];
+    }
+}

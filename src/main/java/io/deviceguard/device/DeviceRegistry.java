@@ -1,0 +1,124 @@
+package io.deviceguard.device;
+
+import io.deviceguard.pki.Certificates;
+import java.security.cert.X509Certificate;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.sql.SQLIntegrityConstraintViolationException;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import javax.sql.DataSource;
+
+/**
+ * The device registry. Reads go to the database every time: a connect is rare next to a message, and a status
+ * change made by another process (a host command, another node) must count at the very next connect.
+ */
+public final class DeviceRegistry {
+
+    private final DataSource dataSource;
+
+    public DeviceRegistry(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Registers an ACTIVE device bound to {@code cert}. */
+    public Device register(String id, X509Certificate cert) {
+        DeviceId.require(id);
+        Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
+        Device d = new Device(id, DeviceStatus.ACTIVE, Certificates.fingerprint(cert), Certificates.serialHex(cert),
+                cert.getNotAfter().toInstant(), now);
+        String sql = "insert into devices (id, status, cert_fingerprint, cert_serial, not_after, created_at, updated_at)"
+                + " values (?, ?, ?, ?, ?, ?, ?)";
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
+            ps.setString(1, d.id());
+            ps.setString(2, d.status().name());
+            ps.setString(3, d.certFingerprint());
+            ps.setString(4, d.certSerial());
+            ps.setObject(5, utc(d.notAfter()));
+            ps.setObject(6, utc(now));
+            ps.setObject(7, utc(now));
+            ps.executeUpdate();
+            return d;
+        } catch (SQLException e) {
+            if (e instanceof SQLIntegrityConstraintViolationException || "23505".equals(e.getSQLState())) {
+                throw new DuplicateDeviceException(id);
+            }
+            throw new RegistryException("cannot register device " + id, e);
+        }
+    }
+
+    public Optional<Device> find(String id) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "select id, status, cert_fingerprint, cert_serial, not_after, created_at from devices where id = ?")) {
+            ps.setString(1, id);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+            }
+        } catch (SQLException e) {
+            throw new RegistryException("cannot read device " + DeviceId.printable(id), e);
+        }
+    }
+
+    public List<Device> list(int limit) {
+        List<Device> out = new ArrayList<>();
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement(
+                     "select id, status, cert_fingerprint, cert_serial, not_after, created_at from devices order by id")) {
+            ps.setMaxRows(limit);
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(map(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new RegistryException("cannot list devices", e);
+        }
+    }
+
+    public void setStatus(String id, DeviceStatus status) {
+        try (Connection c = dataSource.getConnection();
+             PreparedStatement ps = c.prepareStatement("update devices set status = ?, updated_at = ? where id = ?")) {
+            ps.setString(1, status.name());
+            ps.setObject(2, utc(Instant.now()));
+            ps.setString(3, id);
+            if (ps.executeUpdate() == 0) {
+                throw new RegistryException("no device " + DeviceId.printable(id), null);
+            }
+        } catch (SQLException e) {
+            throw new RegistryException("cannot update device " + DeviceId.printable(id), e);
+        }
+    }
+
+    private static Device map(ResultSet rs) throws SQLException {
+        return new Device(rs.getString(1), DeviceStatus.valueOf(rs.getString(2)), rs.getString(3).trim(),
+                rs.getString(4), rs.getObject(5, OffsetDateTime.class).toInstant(),
+                rs.getObject(6, OffsetDateTime.class).toInstant());
+    }
+
+    private static OffsetDateTime utc(Instant i) {
+        return i.truncatedTo(ChronoUnit.MILLIS).atOffset(ZoneOffset.UTC);
+    }
+
+    /** A registry read or write failed. */
+    public static class RegistryException extends RuntimeException {
+        public RegistryException(String message, Throwable cause) {
+            super(message + (cause == null ? "" : ": " + cause.getMessage()), cause);
+        }
+    }
+
+    /** The device ID is registered already. */
+    public static final class DuplicateDeviceException extends RegistryException {
+        public DuplicateDeviceException(String id) {
+            super("device " + id + " is already registered", null);
+        }
+    }
+}

@@ -1,0 +1,62 @@
+package io.deviceguard.platform;
+
+import io.deviceguard.audit.AuditLog;
+import io.deviceguard.audit.AuditQuery;
+import io.deviceguard.config.SettingKeys;
+import io.deviceguard.config.Settings;
+import io.deviceguard.device.DeviceRegistry;
+import io.deviceguard.pki.Pki;
+import io.deviceguard.store.Database;
+
+/**
+ * What both the running platform and the host commands ({@code device create}, {@code audit list}) need: the PKI
+ * (generated on first use), the migrated database, the audit log and the device registry.
+ */
+public final class PlatformServices implements AutoCloseable {
+
+    private final Pki pki;
+    private final Database database;
+    private final AuditLog audit;
+    private final DeviceRegistry registry;
+
+    private PlatformServices(Pki pki, Database database, AuditLog audit) {
+        this.pki = pki;
+        this.database = database;
+        this.audit = audit;
+        this.registry = new DeviceRegistry(database.dataSource());
+    }
+
+    public static PlatformServices open(Settings settings, boolean platform) {
+        Pki pki = Pki.ensure(settings.home().certs(), settings.getList(SettingKeys.PKI_SERVER_NAMES));
+        Database db = platform ? Database.openForPlatform(settings) : Database.openForHostCommand(settings);
+        AuditLog audit = new AuditLog(db.dataSource(), settings.getInt(SettingKeys.AUDIT_QUEUE_CAPACITY),
+                settings.getInt(SettingKeys.AUDIT_BATCH_SIZE));
+        return new PlatformServices(pki, db, audit);
+    }
+
+    public Pki pki() {
+        return pki;
+    }
+
+    public Database database() {
+        return database;
+    }
+
+    public AuditLog audit() {
+        return audit;
+    }
+
+    public AuditQuery auditQuery() {
+        return new AuditQuery(database.dataSource());
+    }
+
+    public DeviceRegistry registry() {
+        return registry;
+    }
+
+    @Override
+    public void close() {
+        audit.close();
+        database.close();
+    }
+}

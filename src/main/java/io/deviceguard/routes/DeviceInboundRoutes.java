@@ -1,0 +1,51 @@
+package io.deviceguard.routes;
+
+import org.apache.camel.builder.RouteBuilder;
+
+/**
+ * Device-to-cloud traffic: the routes subscribe (as the platform's service identity, over mutual TLS) to every
+ * device's telemetry and events with a shared subscription, so several nodes split the load; each message passes
+ * {@code device-auth-check}, gets its {@code audit-persistence} row, and only then reaches the user-editable sink
+ * routes ({@code direct:telemetry-accepted}, {@code direct:events-accepted} in routes/*.camel.yaml).
+ */
+public final class DeviceInboundRoutes extends RouteBuilder {
+
+    static final String MQTT_OPTIONS = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
+            + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"
+            + "&qos=1&cleanStart=false&sessionExpiryInterval=86400&automaticReconnect=true&maxReconnectDelay=5000";
+
+    @Override
+    public void configure() {
+        inbound("telemetry");
+        inbound("events");
+
+        // the steps let failures propagate to the calling route, whose error handling audits them
+        from("direct:device-auth-check").routeId("device-auth-check")
+                .errorHandler(noErrorHandler())
+                .process("deviceAuthCheck");
+
+        from("direct:audit-persistence").routeId("audit-persistence")
+                .errorHandler(noErrorHandler())
+                .bean("auditPersistence", "accepted");
+
+        from("direct:message-refused").routeId("message-refused")
+                .bean("auditPersistence", "refused")
+                .log("Refused ${header.CamelMqttTopic}: ${exception.message}");
+
+        from("direct:route-failure").routeId("route-failure")
+                .bean("auditPersistence", "failed")
+                .log(org.apache.camel.LoggingLevel.ERROR, "Route ${routeId} failed: ${exception.class.name}");
+    }
+
+    private void inbound(String kind) {
+        from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/" + kind + MQTT_OPTIONS
+                + "&clientId=_deviceguard-{{deviceguard.node.id}}-" + kind)
+                .routeId(kind + "-in")
+                .routeConfigurationId(PipelineErrorConfiguration.ID)
+                .setHeader(DeviceHeaders.KIND, constant(kind))
+                .to("direct:device-auth-check")
+                .to("direct:audit-persistence")
+                .convertBodyTo(String.class, "UTF-8")
+                .to("direct:" + kind + "-accepted");
+    }
+}

@@ -1,0 +1,25 @@
+package io.deviceguard.routes;
+
+import org.apache.camel.builder.RouteConfigurationBuilder;
+
+/**
+ * Error handling of the device pipeline. A refused message is audited with its reason and stops there: nothing
+ * downstream sees it. Any other failure is retried twice, then goes to the audited {@code route-failure} step
+ * with the original message, so a failure is never silent and never stops the next message.
+ */
+public final class PipelineErrorConfiguration extends RouteConfigurationBuilder {
+
+    public static final String ID = "device-pipeline";
+
+    @Override
+    public void configuration() {
+        routeConfiguration(ID)
+                .errorHandler(deadLetterChannel("direct:route-failure")
+                        .useOriginalMessage()
+                        .maximumRedeliveries(2)
+                        .redeliveryDelay(100))
+                .onException(DeviceMessageRefusedException.class)
+                .handled(true)
+                .to("direct:message-refused");
+    }
+}
