@@ -1,0 +1,113 @@
+package io.deviceguard.testing;
+
+import static org.awaitility.Awaitility.await;
+
+import io.deviceguard.audit.AuditQuery;
+import io.deviceguard.audit.AuditRecord;
+import io.deviceguard.config.Home;
+import io.deviceguard.config.Settings;
+import io.deviceguard.device.DeviceEnrollment;
+import io.deviceguard.platform.Platform;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.function.Predicate;
+
+/**
+ * A real platform for a test: its own home in a temporary folder, the MQTT acceptor on a free loopback port, and
+ * helpers to create devices and read the audit trail.
+ */
+public final class TestPlatform implements AutoCloseable {
+
+    private final Path home;
+    private final Platform platform;
+
+    private TestPlatform(Path home, Platform platform) {
+        this.home = home;
+        this.platform = platform;
+    }
+
+    public static TestPlatform start(Path home) {
+        return start(home, Map.of());
+    }
+
+    public static TestPlatform start(Path home, Map<String, String> extra) {
+        Map<String, String> props = new HashMap<>(testProperties());
+        props.putAll(extra);
+        Settings settings = Settings.load(new Home(home), props, Map.of());
+        return new TestPlatform(home, Platform.start(settings));
+    }
+
+    /** Loopback, a free port, a node ID of its own (the broker's JMX name). */
+    public static Map<String, String> testProperties() {
+        Map<String, String> props = new HashMap<>();
+        props.put("deviceguard.mqtt.host", "127.0.0.1");
+        props.put("deviceguard.mqtt.port", Integer.toString(Ports.free()));
+        props.put("deviceguard.node.id", "test-" + UUID.randomUUID().toString().substring(0, 8));
+        return props;
+    }
+
+    public Platform platform() {
+        return platform;
+    }
+
+    public Path home() {
+        return home;
+    }
+
+    public int mqttPort() {
+        return platform.mqttPort();
+    }
+
+    /** Creates an ACTIVE device with a host-made key; its files go to {@code HOME/devices/ID/}. */
+    public DeviceFiles createDevice(String id) {
+        Path out = home.resolve("devices").resolve(id);
+        DeviceEnrollment.Bundle b = new DeviceEnrollment(platform.services().pki(), platform.services().registry(),
+                platform.services().audit()).createWithHostKey(id, out, Duration.ofDays(30), "test");
+        return new DeviceFiles(id, b.key(), b.certificate(), b.ca(), b.pkcs12(), readPassword(b.pkcs12Password()));
+    }
+
+    private static String readPassword(Path p) {
+        try {
+            return Files.readString(p).trim();
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    public List<AuditRecord> audit(int limit) {
+        return new AuditQuery(platform.services().database().dataSource()).newest(limit, AuditQuery.Filter.ANY);
+    }
+
+    /** Waits until an audit row matching {@code p} is stored, and returns it. */
+    public AuditRecord awaitAudit(String description, Predicate<AuditRecord> p) {
+        AuditRecord[] found = new AuditRecord[1];
+        await(description).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+            for (AuditRecord r : audit(500)) {
+                if (p.test(r)) {
+                    found[0] = r;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    public static Predicate<AuditRecord> row(String category, String action, String outcome) {
+        return r -> r.category().equals(category) && r.action().equals(action) && r.outcome().equals(outcome);
+    }
+
+    public static Predicate<AuditRecord> reason(String reason) {
+        return r -> r.details() != null && r.details().contains("\"reason\":\"" + reason + "\"");
+    }
+
+    @Override
+    public void close() {
+        platform.close();
+    }
+}
