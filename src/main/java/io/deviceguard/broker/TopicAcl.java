@@ -4,7 +4,8 @@ import org.apache.activemq.artemis.core.security.CheckType;
 
 /**
  * The per-device topic ACL, deny by default. Artemis asks with core addresses: MQTT {@code devices/d1/telemetry}
- * arrives as {@code devices.d1.telemetry}, {@code +} as {@code *}; a subscription's queue may be appended as
+ * arrives as {@code devices.d1.telemetry}, {@code +} as {@code *}, and a dot inside a topic level is escaped
+ * ({@code devices/d.1/telemetry} is {@code devices.d\.1.telemetry}); a subscription's queue may be appended as
  * {@code address::queue}. A device may publish only to its own telemetry, events and command-status topics and
  * subscribe only to its own commands topic: never a wildcard, a {@code $} topic or another device's topic.
  * The platform's routes (role service) may use every {@code devices/} topic.
@@ -23,7 +24,7 @@ public final class TopicAcl {
         if (identity.role() == Identity.Role.SERVICE) {
             return a.startsWith("devices.") && !isManagement(type);
         }
-        String own = "devices." + identity.name() + ".";
+        String own = "devices." + identity.name().replace(".", "\\.") + ".";
         boolean publishTopic = a.equals(own + "telemetry") || a.equals(own + "events") || a.equals(own + "commands.status");
         boolean commandTopic = a.equals(own + "commands");
         return switch (type) {
@@ -46,6 +47,20 @@ public final class TopicAcl {
         if (fqqn >= 0) {
             a = a.substring(0, fqqn);
         }
-        return a.replace('.', '/').replace('*', '+');
+        StringBuilder out = new StringBuilder(a.length());
+        for (int i = 0; i < a.length(); i++) {
+            char ch = a.charAt(i);
+            if (ch == '\\' && i + 1 < a.length() && a.charAt(i + 1) == '.') {
+                out.append('.');
+                i++;
+            } else if (ch == '.') {
+                out.append('/');
+            } else if (ch == '*') {
+                out.append('+');
+            } else {
+                out.append(ch);
+            }
+        }
+        return out.toString();
     }
 }

@@ -86,15 +86,23 @@ public final class TestPlatform implements AutoCloseable {
     /** Waits until an audit row matching {@code p} is stored, and returns it. */
     public AuditRecord awaitAudit(String description, Predicate<AuditRecord> p) {
         AuditRecord[] found = new AuditRecord[1];
-        await(description).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
-            for (AuditRecord r : audit(500)) {
-                if (p.test(r)) {
-                    found[0] = r;
-                    return true;
+        try {
+            await(description).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
+                for (AuditRecord r : audit(500)) {
+                    if (p.test(r)) {
+                        found[0] = r;
+                        return true;
+                    }
                 }
-            }
-            return false;
-        });
+                return false;
+            });
+        } catch (org.awaitility.core.ConditionTimeoutException e) {
+            StringBuilder sb = new StringBuilder("no audit row for '" + description + "'; newest rows:");
+            audit(25).forEach(r -> sb.append("\n  ").append(r.seq()).append(' ').append(r.category()).append(' ')
+                    .append(r.action()).append(' ').append(r.outcome()).append(' ').append(r.actor()).append(' ')
+                    .append(r.target()).append(' ').append(r.details()));
+            throw new AssertionError(sb.toString(), e);
+        }
         return found[0];
     }
 
