@@ -1,0 +1,190 @@
+package io.deviceguard.routes;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.deviceguard.audit.AuditQuery;
+import io.deviceguard.audit.AuditRecord;
+import io.deviceguard.config.Home;
+import io.deviceguard.config.Settings;
+import io.deviceguard.device.DeviceStatus;
+import io.deviceguard.pki.CertificateIssuer;
+import io.deviceguard.pki.Certificates;
+import io.deviceguard.platform.PlatformServices;
+import io.deviceguard.testing.TestPlatform;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import org.apache.camel.RoutesBuilder;
+import org.apache.camel.builder.AdviceWith;
+import org.apache.camel.builder.NotifyBuilder;
+import org.apache.camel.component.mock.MockEndpoint;
+import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
+import org.apache.camel.test.junit5.CamelTestSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The device pipeline's steps on their own: the real routes and real database, with the MQTT consumer replaced by
+ * a direct endpoint and the user's sink by a mock, so each step can be changed safely.
+ */
+class DevicePipelineRouteTest extends CamelTestSupport {
+
+    private Path home;
+    private PlatformServices services;
+
+    @Override
+    public boolean isUseAdviceWith() {
+        return true;
+    }
+
+    @Override
+    protected Properties useOverridePropertiesWithPropertiesComponent() {
+        Properties p = new Properties();
+        p.putAll(settings().all());
+        p.put("deviceguard.routes.brokerHost", "127.0.0.1");
+        return p;
+    }
+
+    private Settings settings() {
+        try {
+            if (home == null) {
+                home = Files.createTempDirectory("dg-route-test");
+            }
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return Settings.load(new Home(home), TestPlatform.testProperties(), java.util.Map.of());
+    }
+
+    @Override
+    protected void bindToRegistry(org.apache.camel.spi.Registry registry) {
+        services = PlatformServices.open(settings(), true);
+        registry.bind("dataSource", services.database().dataSource());
+        registry.bind("deviceAuthCheck", new DeviceAuthCheck(services.registry()));
+        registry.bind("auditPersistence", new AuditPersistence(services.audit()));
+    }
+
+    @Override
+    protected RoutesBuilder[] createRouteBuilders() {
+        return new RoutesBuilder[] {new PipelineErrorConfiguration(), new DeviceInboundRoutes()};
+    }
+
+    @AfterEach
+    void closeServices() {
+        if (services != null) {
+            services.close();
+        }
+    }
+
+    private void adviseAndStart() throws Exception {
+        for (String kind : List.of("telemetry", "events")) {
+            AdviceWith.adviceWith(context, kind + "-in", a -> {
+                a.replaceFromWith("direct:mqtt-" + kind);
+                a.weaveByToUri("direct:" + kind + "-accepted").replace().to("mock:" + kind + "-sink");
+            });
+        }
+        context.start();
+    }
+
+    private void register(String id, DeviceStatus status) {
+        var keys = Certificates.newEcKeyPair();
+        var cert = services.pki().deviceIssuer().issue(id, keys.getPublic(), Duration.ofDays(1), CertificateIssuer.Profile.CLIENT, List.of());
+        services.registry().register(id, cert);
+        if (status != DeviceStatus.ACTIVE) {
+            services.registry().setStatus(id, status);
+        }
+    }
+
+    private void send(String kind, String topic, String payload) {
+        template.sendBodyAndHeader("direct:mqtt-" + kind, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                PahoMqtt5Constants.MQTT_TOPIC, topic);
+    }
+
+    private AuditRecord awaitRow(String category, String outcome, String text) {
+        AuditQuery q = services.auditQuery();
+        AuditRecord[] found = new AuditRecord[1];
+        await().atMost(Duration.ofSeconds(10)).until(() -> {
+            for (AuditRecord r : q.newest(200, new AuditQuery.Filter(category, null, null, outcome))) {
+                if (r.details() != null && r.details().contains(text) || text.equals(r.target())) {
+                    found[0] = r;
+                    return true;
+                }
+            }
+            return false;
+        });
+        return found[0];
+    }
+
+    @Test
+    void activeDevicesMessageIsAuditedThenHandedToTheSink() throws Exception {
+        adviseAndStart();
+        register("sensor-1", DeviceStatus.ACTIVE);
+        MockEndpoint sink = getMockEndpoint("mock:telemetry-sink");
+        sink.expectedBodiesReceived("{\"t\":20}");
+        sink.expectedHeaderReceived(DeviceHeaders.DEVICE_ID, "sensor-1");
+
+        send("telemetry", "devices/sensor-1/telemetry", "{\"t\":20}");
+
+        sink.assertIsSatisfied();
+        Long seq = sink.getExchanges().get(0).getMessage().getHeader(DeviceHeaders.AUDIT_SEQ, Long.class);
+        AuditRecord row = awaitRow("message", "success", "devices/sensor-1/telemetry");
+        assertThat(seq).as("the sink sees the audit row that accepted the message").isEqualTo(row.seq());
+    }
+
+    @Test
+    void unregisteredSuspendedAndMisaddressedMessagesNeverReachTheSink() throws Exception {
+        adviseAndStart();
+        register("paused-1", DeviceStatus.SUSPENDED);
+        register("sensor-2", DeviceStatus.ACTIVE);
+        MockEndpoint telemetry = getMockEndpoint("mock:telemetry-sink");
+        MockEndpoint events = getMockEndpoint("mock:events-sink");
+        telemetry.expectedMessageCount(0);
+        events.expectedMessageCount(0);
+        NotifyBuilder done = new NotifyBuilder(context).whenDone(4).create();
+
+        send("telemetry", "devices/nobody/telemetry", "{}");
+        send("telemetry", "devices/paused-1/telemetry", "{}");
+        send("events", "devices/sensor-2/telemetry", "{}");
+        send("telemetry", "devices/sensor-2/telemetry/extra", "{}");
+
+        assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
+        telemetry.assertIsSatisfied();
+        events.assertIsSatisfied();
+        awaitRow("message", "denied", "\"reason\":\"unregistered_device\"");
+        awaitRow("message", "denied", "\"reason\":\"device_suspended\"");
+        assertThat(services.auditQuery().newest(50, new AuditQuery.Filter("message", null, null, "denied")))
+                .filteredOn(r -> r.details().contains("topic_not_allowed")).hasSize(2);
+    }
+
+    @Test
+    void aFailingSinkIsAuditedAsARouteFailureAndTheNextMessageIsStillHandled() throws Exception {
+        adviseAndStart();
+        register("sensor-3", DeviceStatus.ACTIVE);
+        MockEndpoint sink = getMockEndpoint("mock:telemetry-sink");
+        sink.whenExchangeReceived(1, e -> {
+            throw new IllegalStateException("sink down; password=hunter2");
+        });
+        sink.whenExchangeReceived(2, e -> {
+            throw new IllegalStateException("sink down; password=hunter2");
+        });
+        sink.whenExchangeReceived(3, e -> {
+            throw new IllegalStateException("sink down; password=hunter2");
+        });
+        NotifyBuilder failed = new NotifyBuilder(context).fromRoute("telemetry-in").whenDone(1).create();
+
+        send("telemetry", "devices/sensor-3/telemetry", "{\"n\":1}");
+        assertThat(failed.matches(10, TimeUnit.SECONDS)).isTrue();
+        AuditRecord row = awaitRow("error", "failure", "IllegalStateException");
+        assertThat(row.target()).isEqualTo("telemetry-in");
+        assertThat(row.details()).contains("password=***").doesNotContain("hunter2");
+
+        sink.reset();
+        sink.expectedBodiesReceived("{\"n\":2}");
+        send("telemetry", "devices/sensor-3/telemetry", "{\"n\":2}");
+        sink.assertIsSatisfied();
+    }
+}
