@@ -12,6 +12,10 @@ public enum AuditCategory {
     MESSAGE,
     /** Registry changes: devices created, suspended, revoked. */
     DEVICE,
+    /** Device messages that failed an integrity check (quarantined), with the reason. */
+    INTEGRITY,
+    /** Behaviour flagged as abnormal: a device sending too many non-conforming messages, takeovers. */
+    ANOMALY,
     /** Route failures and database errors. */
     ERROR;
 

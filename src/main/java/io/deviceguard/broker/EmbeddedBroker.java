@@ -65,6 +65,7 @@ public final class EmbeddedBroker implements AutoCloseable {
         config.setAuthenticationCacheSize(0);
         config.setAuthorizationCacheSize(0);
         config.registerBrokerPlugin(new DisconnectAudit(securityManager));
+        config.registerBrokerPlugin(new PublisherStamp());
 
         String host = String.valueOf(params.get(TransportConstants.HOST_PROP_NAME));
         int port = Integer.parseInt(String.valueOf(params.get(TransportConstants.PORT_PROP_NAME)));

@@ -11,7 +11,8 @@ import picocli.CommandLine.Command;
         versionProvider = VersionProvider.class,
         description = "The security layer between connected devices and their cloud: MQTT over mutual TLS, "
                 + "a device registry, and a tamper-evident audit trail.",
-        subcommands = {RunCommand.class, DeviceCommand.class, AuditCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {RunCommand.class, DeviceCommand.class, AuditCommand.class, QuarantineCommand.class,
+                SimulateCommand.class, CommandLine.HelpCommand.class})
 public final class DeviceGuardCommand {
 
     /** Exit code of a configuration error (sysexits EX_CONFIG). */

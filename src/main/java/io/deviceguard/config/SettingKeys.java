@@ -25,6 +25,15 @@ public final class SettingKeys {
     public static final String ROUTES_SHARE_GROUP = "deviceguard.routes.shareGroup";
     public static final String AUDIT_QUEUE_CAPACITY = "deviceguard.audit.queueCapacity";
     public static final String AUDIT_BATCH_SIZE = "deviceguard.audit.batchSize";
+    public static final String INTEGRITY_MAX_BYTES = "deviceguard.integrity.maxMessageBytes";
+    public static final String INTEGRITY_SIGNATURE_REQUIRED = "deviceguard.integrity.signatureRequired";
+    public static final String INTEGRITY_CLOCK_SKEW = "deviceguard.integrity.clockSkewSeconds";
+    public static final String INTEGRITY_REPLAY_WINDOW = "deviceguard.integrity.replayWindowSeconds";
+    public static final String INTEGRITY_QUARANTINE_MAX_ROWS = "deviceguard.integrity.quarantineMaxRows";
+    public static final String INTEGRITY_QUARANTINE_PAYLOAD_BYTES = "deviceguard.integrity.quarantinePayloadBytes";
+    public static final String INTEGRITY_ANOMALY_THRESHOLD = "deviceguard.integrity.anomalyThreshold";
+    public static final String INTEGRITY_ANOMALY_WINDOW = "deviceguard.integrity.anomalyWindowSeconds";
+    public static final String INTEGRITY_SCHEMA_DIR = "deviceguard.integrity.schemaDir";
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
@@ -44,10 +53,20 @@ public final class SettingKeys {
             Map.entry(ROUTES_BROKER_HOST, SettingType.HOST),
             Map.entry(ROUTES_SHARE_GROUP, SettingType.IDENTIFIER),
             Map.entry(AUDIT_QUEUE_CAPACITY, SettingType.POSITIVE_INT),
-            Map.entry(AUDIT_BATCH_SIZE, SettingType.POSITIVE_INT)));
+            Map.entry(AUDIT_BATCH_SIZE, SettingType.POSITIVE_INT),
+            Map.entry(INTEGRITY_MAX_BYTES, SettingType.POSITIVE_INT),
+            Map.entry(INTEGRITY_SIGNATURE_REQUIRED, SettingType.BOOLEAN),
+            Map.entry(INTEGRITY_CLOCK_SKEW, SettingType.POSITIVE_INT),
+            Map.entry(INTEGRITY_REPLAY_WINDOW, SettingType.POSITIVE_INT),
+            Map.entry(INTEGRITY_QUARANTINE_MAX_ROWS, SettingType.POSITIVE_INT),
+            Map.entry(INTEGRITY_QUARANTINE_PAYLOAD_BYTES, SettingType.POSITIVE_INT),
+            Map.entry(INTEGRITY_ANOMALY_THRESHOLD, SettingType.POSITIVE_INT),
+            Map.entry(INTEGRITY_ANOMALY_WINDOW, SettingType.POSITIVE_INT),
+            Map.entry(INTEGRITY_SCHEMA_DIR, SettingType.TEXT)));
 
     /** Keys whose empty value means "derive a default" rather than an error. */
-    private static final Set<String> MAY_BE_EMPTY = Set.of(DB_URL, DB_USER, DB_PASSWORD, ROUTES_BROKER_HOST);
+    private static final Set<String> MAY_BE_EMPTY = Set.of(DB_URL, DB_USER, DB_PASSWORD, ROUTES_BROKER_HOST,
+            INTEGRITY_SCHEMA_DIR);
     private static final Set<String> SECRET = Set.of(DB_PASSWORD);
 
     private SettingKeys() {

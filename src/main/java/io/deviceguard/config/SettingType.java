@@ -47,6 +47,12 @@ enum SettingType {
             return Pattern.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}", v);
         }
     },
+    BOOLEAN("true or false") {
+        @Override
+        boolean accepts(String v) {
+            return v.equals("true") || v.equals("false");
+        }
+    },
     TEXT("text") {
         @Override
         boolean accepts(String v) {

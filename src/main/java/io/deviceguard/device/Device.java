@@ -4,5 +4,5 @@ import java.time.Instant;
 
 /** A registry row: the device and the certificate it must present. */
 public record Device(String id, DeviceStatus status, String certFingerprint, String certSerial, Instant notAfter,
-                     Instant createdAt) {
+                     Instant createdAt, String model, String certificatePem) {
 }

@@ -1,6 +1,7 @@
 package io.deviceguard.device;
 
 import io.deviceguard.pki.Certificates;
+import io.deviceguard.pki.Pem;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -22,6 +23,7 @@ import javax.sql.DataSource;
  */
 public final class DeviceRegistry {
 
+    private static final String COLUMNS = "id, status, cert_fingerprint, cert_serial, not_after, created_at, model, certificate";
     private final DataSource dataSource;
 
     public DeviceRegistry(DataSource dataSource) {
@@ -30,12 +32,17 @@ public final class DeviceRegistry {
 
     /** Registers an ACTIVE device bound to {@code cert}. */
     public Device register(String id, X509Certificate cert) {
+        return register(id, cert, null);
+    }
+
+    /** Registers an ACTIVE device of {@code model} (may be null) bound to {@code cert}. */
+    public Device register(String id, X509Certificate cert, String model) {
         DeviceId.require(id);
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
         Device d = new Device(id, DeviceStatus.ACTIVE, Certificates.fingerprint(cert), Certificates.serialHex(cert),
-                cert.getNotAfter().toInstant(), now);
-        String sql = "insert into devices (id, status, cert_fingerprint, cert_serial, not_after, created_at, updated_at)"
-                + " values (?, ?, ?, ?, ?, ?, ?)";
+                cert.getNotAfter().toInstant(), now, model, Pem.encode(cert));
+        String sql = "insert into devices (id, status, cert_fingerprint, cert_serial, not_after, created_at, updated_at,"
+                + " model, certificate) values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, d.id());
             ps.setString(2, d.status().name());
@@ -44,6 +51,8 @@ public final class DeviceRegistry {
             ps.setObject(5, utc(d.notAfter()));
             ps.setObject(6, utc(now));
             ps.setObject(7, utc(now));
+            ps.setString(8, model);
+            ps.setString(9, d.certificatePem());
             ps.executeUpdate();
             return d;
         } catch (SQLException e) {
@@ -57,7 +66,7 @@ public final class DeviceRegistry {
     public Optional<Device> find(String id) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
-                     "select id, status, cert_fingerprint, cert_serial, not_after, created_at from devices where id = ?")) {
+                     "select " + COLUMNS + " from devices where id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
                 return rs.next() ? Optional.of(map(rs)) : Optional.empty();
@@ -71,7 +80,7 @@ public final class DeviceRegistry {
         List<Device> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
-                     "select id, status, cert_fingerprint, cert_serial, not_after, created_at from devices order by id")) {
+                     "select " + COLUMNS + " from devices order by id")) {
             ps.setMaxRows(limit);
             try (ResultSet rs = ps.executeQuery()) {
                 while (rs.next()) {
@@ -101,7 +110,7 @@ public final class DeviceRegistry {
     private static Device map(ResultSet rs) throws SQLException {
         return new Device(rs.getString(1), DeviceStatus.valueOf(rs.getString(2)), rs.getString(3).trim(),
                 rs.getString(4), rs.getObject(5, OffsetDateTime.class).toInstant(),
-                rs.getObject(6, OffsetDateTime.class).toInstant());
+                rs.getObject(6, OffsetDateTime.class).toInstant(), rs.getString(7), rs.getString(8));
     }
 
     private static OffsetDateTime utc(Instant i) {

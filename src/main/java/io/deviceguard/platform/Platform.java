@@ -3,6 +3,7 @@ package io.deviceguard.platform;
 import io.deviceguard.audit.AuditCategory;
 import io.deviceguard.audit.AuditEvent;
 import io.deviceguard.audit.AuditLog;
+import io.deviceguard.broker.BrokerControl;
 import io.deviceguard.broker.ConnectPolicy;
 import io.deviceguard.broker.DeviceSecurityManager;
 import io.deviceguard.broker.EmbeddedBroker;
@@ -10,11 +11,14 @@ import io.deviceguard.config.ConfigException;
 import io.deviceguard.config.SettingKeys;
 import io.deviceguard.config.Settings;
 import io.deviceguard.device.DeviceRegistry;
+import io.deviceguard.integrity.IntegrityPolicy;
+import io.deviceguard.integrity.IntegrityServices;
 import io.deviceguard.pki.Pki;
 import io.deviceguard.routes.AuditPersistence;
 import io.deviceguard.routes.DeviceAuthCheck;
 import io.deviceguard.routes.DeviceInboundRoutes;
 import io.deviceguard.routes.PipelineErrorConfiguration;
+import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
@@ -37,6 +41,7 @@ public final class Platform implements AutoCloseable {
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private PlatformServices services;
     private EmbeddedBroker broker;
+    private IntegrityServices integrity;
     private Main camel;
 
     private Platform(Settings settings) {
@@ -56,6 +61,7 @@ public final class Platform implements AutoCloseable {
 
     private void doStart() {
         long t0 = System.nanoTime();
+        IntegrityPolicy integrityPolicy = IntegrityPolicy.from(settings);
         services = PlatformServices.open(settings, true);
         started.push(services);
         AuditLog audit = services.audit();
@@ -73,6 +79,11 @@ public final class Platform implements AutoCloseable {
         camel.bind("dataSource", services.database().dataSource());
         camel.bind("deviceAuthCheck", new DeviceAuthCheck(registry));
         camel.bind("auditPersistence", new AuditPersistence(audit));
+        integrity = new IntegrityServices(integrityPolicy, services.database().dataSource(), audit,
+                new BrokerControl(broker.server()), Clock.systemUTC());
+        started.push(integrity);
+        camel.bind("integritySteps", integrity.steps());
+        camel.bind("integrityRejection", integrity.rejection());
         camel.setOverrideProperties(camelProperties());
         started.push(() -> camel.stop());
         try {
@@ -122,6 +133,10 @@ public final class Platform implements AutoCloseable {
 
     public EmbeddedBroker broker() {
         return broker;
+    }
+
+    public IntegrityServices integrity() {
+        return integrity;
     }
 
     public CamelContext camelContext() {

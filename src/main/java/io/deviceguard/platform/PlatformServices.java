@@ -50,6 +50,11 @@ public final class PlatformServices implements AutoCloseable {
         return new AuditQuery(database.dataSource());
     }
 
+    /** The quarantine table, for host commands (its size limits matter only to the writer, the platform). */
+    public io.deviceguard.integrity.Quarantine integrityQuarantine() {
+        return new io.deviceguard.integrity.Quarantine(database.dataSource(), Integer.MAX_VALUE, 0);
+    }
+
     public DeviceRegistry registry() {
         return registry;
     }

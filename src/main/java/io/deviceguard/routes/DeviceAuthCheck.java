@@ -45,5 +45,6 @@ public final class DeviceAuthCheck implements Processor {
                     "device " + id + " is " + device.get().status().name().toLowerCase());
         }
         exchange.getMessage().setHeader(DeviceHeaders.DEVICE_ID, id);
+        exchange.setProperty(DeviceHeaders.DEVICE, device.get());
     }
 }

@@ -5,14 +5,16 @@ import org.apache.camel.builder.RouteBuilder;
 /**
  * Device-to-cloud traffic: the routes subscribe (as the platform's service identity, over mutual TLS) to every
  * device's telemetry and events with a shared subscription, so several nodes split the load; each message passes
- * {@code device-auth-check}, gets its {@code audit-persistence} row, and only then reaches the user-editable sink
- * routes ({@code direct:telemetry-accepted}, {@code direct:events-accepted} in routes/*.camel.yaml).
+ * {@code device-auth-check} and the five {@code integrity-*} steps, gets its {@code audit-persistence} row, and only
+ * then reaches the user-editable sink routes ({@code direct:telemetry-accepted}, {@code direct:events-accepted} in routes/*.camel.yaml).
  */
 public final class DeviceInboundRoutes extends RouteBuilder {
 
     static final String MQTT_OPTIONS = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
             + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"
-            + "&qos=1&cleanStart=false&sessionExpiryInterval=86400&automaticReconnect=true&maxReconnectDelay=5000";
+            + "&qos=1&cleanStart=false&sessionExpiryInterval=86400&automaticReconnect=true&maxReconnectDelay=5000"
+            // acknowledge a message to the broker only once the route is done with it (audited, handled or refused)
+            + "&manualAcksEnabled=true";
 
     @Override
     public void configure() {
@@ -23,6 +25,24 @@ public final class DeviceInboundRoutes extends RouteBuilder {
         from("direct:device-auth-check").routeId("device-auth-check")
                 .errorHandler(noErrorHandler())
                 .process("deviceAuthCheck");
+
+        // integrity inspection: each check its own step, in the order of DESIGN.md
+        from("direct:integrity").routeId("integrity")
+                .errorHandler(noErrorHandler())
+                .to("direct:integrity-size")
+                .to("direct:integrity-signature")
+                .to("direct:integrity-schema")
+                .to("direct:integrity-identity")
+                .to("direct:integrity-freshness");
+        for (String step : new String[] {"size", "signature", "schema", "identity", "freshness"}) {
+            from("direct:integrity-" + step).routeId("integrity-" + step)
+                    .errorHandler(noErrorHandler())
+                    .bean("integritySteps", step);
+        }
+
+        from("direct:integrity-rejected").routeId("integrity-rejected")
+                .bean("integrityRejection", "handle")
+                .log(org.apache.camel.LoggingLevel.WARN, "Quarantined ${header.CamelMqttTopic}: ${exception.message}");
 
         from("direct:audit-persistence").routeId("audit-persistence")
                 .errorHandler(noErrorHandler())
@@ -44,8 +64,9 @@ public final class DeviceInboundRoutes extends RouteBuilder {
                 .routeConfigurationId(PipelineErrorConfiguration.ID)
                 .setHeader(DeviceHeaders.KIND, constant(kind))
                 .to("direct:device-auth-check")
+                .to("direct:integrity")
                 .to("direct:audit-persistence")
-                .convertBodyTo(String.class, "UTF-8")
+                .setBody(exchangeProperty(DeviceHeaders.PAYLOAD_TEXT))
                 .to("direct:" + kind + "-accepted");
     }
 }

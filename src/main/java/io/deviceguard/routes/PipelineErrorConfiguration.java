@@ -3,8 +3,8 @@ package io.deviceguard.routes;
 import org.apache.camel.builder.RouteConfigurationBuilder;
 
 /**
- * Error handling of the device pipeline. A refused message is audited with its reason and stops there: nothing
- * downstream sees it. Any other failure is retried twice, then goes to the audited {@code route-failure} step
+ * Error handling of the device pipeline. A refused message (unknown or inactive device) is audited with its reason,
+ * a non-conforming one is quarantined and audited; either stops there: nothing downstream sees it. Any other failure is retried twice, then goes to the audited {@code route-failure} step
  * with the original message, so a failure is never silent and never stops the next message.
  */
 public final class PipelineErrorConfiguration extends RouteConfigurationBuilder {
@@ -20,6 +20,10 @@ public final class PipelineErrorConfiguration extends RouteConfigurationBuilder 
                         .redeliveryDelay(100))
                 .onException(DeviceMessageRefusedException.class)
                 .handled(true)
-                .to("direct:message-refused");
+                .to("direct:message-refused")
+                .end()
+                .onException(io.deviceguard.integrity.IntegrityViolation.class)
+                .handled(true)
+                .to("direct:integrity-rejected");
     }
 }

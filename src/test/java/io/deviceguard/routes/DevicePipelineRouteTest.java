@@ -10,7 +10,12 @@ import io.deviceguard.config.Settings;
 import io.deviceguard.device.DeviceStatus;
 import io.deviceguard.pki.CertificateIssuer;
 import io.deviceguard.pki.Certificates;
+import io.deviceguard.broker.BrokerControl;
+import io.deviceguard.integrity.IntegrityPolicy;
+import io.deviceguard.integrity.IntegrityServices;
 import io.deviceguard.platform.PlatformServices;
+import io.deviceguard.sdk.Envelope;
+import java.time.Clock;
 import io.deviceguard.testing.TestPlatform;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -35,6 +40,8 @@ class DevicePipelineRouteTest extends CamelTestSupport {
 
     private Path home;
     private PlatformServices services;
+    private IntegrityServices integrity;
+    private final java.util.Map<String, java.security.PrivateKey> keys = new java.util.HashMap<>();
 
     @Override
     public boolean isUseAdviceWith() {
@@ -66,6 +73,10 @@ class DevicePipelineRouteTest extends CamelTestSupport {
         registry.bind("dataSource", services.database().dataSource());
         registry.bind("deviceAuthCheck", new DeviceAuthCheck(services.registry()));
         registry.bind("auditPersistence", new AuditPersistence(services.audit()));
+        integrity = new IntegrityServices(IntegrityPolicy.from(settings()), services.database().dataSource(), services.audit(),
+                new BrokerControl(null), Clock.systemUTC());
+        registry.bind("integritySteps", integrity.steps());
+        registry.bind("integrityRejection", integrity.rejection());
     }
 
     @Override
@@ -75,6 +86,9 @@ class DevicePipelineRouteTest extends CamelTestSupport {
 
     @AfterEach
     void closeServices() {
+        if (integrity != null) {
+            integrity.close();
+        }
         if (services != null) {
             services.close();
         }
@@ -91,17 +105,32 @@ class DevicePipelineRouteTest extends CamelTestSupport {
     }
 
     private void register(String id, DeviceStatus status) {
-        var keys = Certificates.newEcKeyPair();
-        var cert = services.pki().deviceIssuer().issue(id, keys.getPublic(), Duration.ofDays(1), CertificateIssuer.Profile.CLIENT, List.of());
+        var pair = Certificates.newEcKeyPair();
+        var cert = services.pki().deviceIssuer().issue(id, pair.getPublic(), Duration.ofDays(1), CertificateIssuer.Profile.CLIENT, List.of());
         services.registry().register(id, cert);
+        keys.put(id, pair.getPrivate());
         if (status != DeviceStatus.ACTIVE) {
             services.registry().setStatus(id, status);
         }
     }
 
+    /** Sends what the broker would deliver: the payload, its topic and the publisher stamp of {@code publisher}. */
+    private void send(String kind, String topic, String payload, String publisher) {
+        org.eclipse.paho.mqttv5.common.packet.MqttProperties props = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
+        props.setUserProperties(List.of(new org.eclipse.paho.mqttv5.common.packet.UserProperty("dg-publisher", publisher)));
+        template.sendBodyAndHeaders("direct:mqtt-" + kind, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                java.util.Map.of(PahoMqtt5Constants.MQTT_TOPIC, topic, PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, props));
+    }
+
     private void send(String kind, String topic, String payload) {
-        template.sendBodyAndHeader("direct:mqtt-" + kind, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8),
-                PahoMqtt5Constants.MQTT_TOPIC, topic);
+        send(kind, topic, payload, topic.split("/")[1]);
+    }
+
+    /** A telemetry envelope of {@code id}, signed with its registered key when it has one. */
+    private String signed(String id, String type, java.util.Map<String, ?> data) {
+        java.security.PrivateKey k = keys.getOrDefault(id, Certificates.newEcKeyPair().getPrivate());
+        return Envelope.sign(k, id, Envelope.payload(id, type, java.util.UUID.randomUUID().toString(),
+                System.currentTimeMillis(), data).toString());
     }
 
     private AuditRecord awaitRow(String category, String outcome, String text) {
@@ -124,10 +153,11 @@ class DevicePipelineRouteTest extends CamelTestSupport {
         adviseAndStart();
         register("sensor-1", DeviceStatus.ACTIVE);
         MockEndpoint sink = getMockEndpoint("mock:telemetry-sink");
-        sink.expectedBodiesReceived("{\"t\":20}");
+        sink.expectedMessageCount(1);
         sink.expectedHeaderReceived(DeviceHeaders.DEVICE_ID, "sensor-1");
+        sink.message(0).body().contains("\"t\":20");
 
-        send("telemetry", "devices/sensor-1/telemetry", "{\"t\":20}");
+        send("telemetry", "devices/sensor-1/telemetry", signed("sensor-1", "telemetry", java.util.Map.of("t", 20)));
 
         sink.assertIsSatisfied();
         Long seq = sink.getExchanges().get(0).getMessage().getHeader(DeviceHeaders.AUDIT_SEQ, Long.class);
@@ -146,10 +176,10 @@ class DevicePipelineRouteTest extends CamelTestSupport {
         events.expectedMessageCount(0);
         NotifyBuilder done = new NotifyBuilder(context).whenDone(4).create();
 
-        send("telemetry", "devices/nobody/telemetry", "{}");
-        send("telemetry", "devices/paused-1/telemetry", "{}");
-        send("events", "devices/sensor-2/telemetry", "{}");
-        send("telemetry", "devices/sensor-2/telemetry/extra", "{}");
+        send("telemetry", "devices/nobody/telemetry", signed("nobody", "telemetry", java.util.Map.of("t", 1)));
+        send("telemetry", "devices/paused-1/telemetry", signed("paused-1", "telemetry", java.util.Map.of("t", 1)));
+        send("events", "devices/sensor-2/telemetry", signed("sensor-2", "telemetry", java.util.Map.of("t", 1)));
+        send("telemetry", "devices/sensor-2/telemetry/extra", signed("sensor-2", "telemetry", java.util.Map.of("t", 1)));
 
         assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
         telemetry.assertIsSatisfied();
@@ -176,15 +206,16 @@ class DevicePipelineRouteTest extends CamelTestSupport {
         });
         NotifyBuilder failed = new NotifyBuilder(context).fromRoute("telemetry-in").whenDone(1).create();
 
-        send("telemetry", "devices/sensor-3/telemetry", "{\"n\":1}");
+        send("telemetry", "devices/sensor-3/telemetry", signed("sensor-3", "telemetry", java.util.Map.of("n", 1)));
         assertThat(failed.matches(10, TimeUnit.SECONDS)).isTrue();
         AuditRecord row = awaitRow("error", "failure", "IllegalStateException");
         assertThat(row.target()).isEqualTo("telemetry-in");
         assertThat(row.details()).contains("password=***").doesNotContain("hunter2");
 
         sink.reset();
-        sink.expectedBodiesReceived("{\"n\":2}");
-        send("telemetry", "devices/sensor-3/telemetry", "{\"n\":2}");
+        sink.expectedMessageCount(1);
+        sink.message(0).body().contains("\"n\":2");
+        send("telemetry", "devices/sensor-3/telemetry", signed("sensor-3", "telemetry", java.util.Map.of("n", 2)));
         sink.assertIsSatisfied();
     }
 }

@@ -1,0 +1,28 @@
+package io.deviceguard.broker;
+
+import org.apache.activemq.artemis.api.core.ActiveMQException;
+import org.apache.activemq.artemis.api.core.ActiveMQExceptionType;
+import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
+
+/** What the routes may ask of the broker: close a device's live connections. */
+public final class BrokerControl {
+
+    private final ActiveMQServer server;
+
+    public BrokerControl(ActiveMQServer server) {
+        this.server = server;
+    }
+
+    /** Closes every connection whose client ID is {@code deviceId}; returns how many were closed. */
+    public int disconnect(String deviceId, String why) {
+        int closed = 0;
+        for (RemotingConnection c : server.getRemotingService().getConnections()) {
+            if (deviceId.equals(c.getClientID())) {
+                c.fail(new ActiveMQException(ActiveMQExceptionType.SECURITY_EXCEPTION, "disconnected by deviceguard: " + why));
+                closed++;
+            }
+        }
+        return closed;
+    }
+}

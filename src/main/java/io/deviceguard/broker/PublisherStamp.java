@@ -1,0 +1,62 @@
+package io.deviceguard.broker;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.activemq.artemis.api.core.Message;
+import org.apache.activemq.artemis.api.core.SimpleString;
+import org.apache.activemq.artemis.core.server.ServerSession;
+import org.apache.activemq.artemis.core.server.plugin.ActiveMQServerMessagePlugin;
+import org.apache.activemq.artemis.core.transaction.Transaction;
+
+/**
+ * Stamps every published message with who published it, as the MQTT 5 user property {@value #PROPERTY} (the
+ * authenticated identity of the publishing connection). Any {@code dg-*} user property a client sent is removed
+ * first, so the stamp cannot be forged; the routes' integrity-identity step compares it with the topic's device.
+ * Artemis keeps MQTT 5 user properties as ordered message properties ({@code mqtt.ordered.user.property.N.KEY}).
+ */
+final class PublisherStamp implements ActiveMQServerMessagePlugin {
+
+    static final String PROPERTY = "dg-publisher";
+    private static final String EXISTS = "mqtt.user.property.exists";
+    private static final String PREFIX = "mqtt.ordered.user.property.";
+    private static final SimpleString MQTT_QOS = SimpleString.of("mqtt.qos.level");
+
+    @Override
+    public void beforeSend(ServerSession session, Transaction tx, Message message, boolean direct, boolean noAutoCreateQueue) {
+        if (session == null || session.getValidatedUser() == null || !message.containsProperty(MQTT_QOS)) {
+            return;
+        }
+        List<Map.Entry<String, String>> kept = new ArrayList<>();
+        List<SimpleString> remove = new ArrayList<>();
+        for (SimpleString name : message.getPropertyNames()) {
+            String n = name.toString();
+            if (n.startsWith(PREFIX)) {
+                remove.add(name);
+                String rest = n.substring(PREFIX.length());
+                int dot = rest.indexOf('.');
+                String key = dot < 0 ? rest : rest.substring(dot + 1);
+                int index = dot < 0 ? 0 : parse(rest.substring(0, dot));
+                if (!key.startsWith("dg-")) {
+                    kept.add(Map.entry(String.format("%08d", index) + key, message.getStringProperty(name)));
+                }
+            }
+        }
+        remove.forEach(message::removeProperty);
+        kept.sort(Map.Entry.comparingByKey());
+        int i = 0;
+        for (Map.Entry<String, String> e : kept) {
+            message.putStringProperty(PREFIX + i++ + "." + e.getKey().substring(8), e.getValue());
+        }
+        message.putStringProperty(PREFIX + i++ + "." + PROPERTY, session.getValidatedUser());
+        message.putIntProperty(EXISTS, i);
+    }
+
+    private static int parse(String s) {
+        try {
+            return Integer.parseInt(s);
+        } catch (NumberFormatException e) {
+            return Integer.MAX_VALUE;
+        }
+    }
+}

@@ -1,0 +1,65 @@
+package io.deviceguard.integrity;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.nimbusds.jose.JOSEException;
+import com.nimbusds.jose.JWSAlgorithm;
+import com.nimbusds.jose.JWSVerifier;
+import com.nimbusds.jose.crypto.ECDSAVerifier;
+import com.nimbusds.jose.crypto.Ed25519Verifier;
+import com.nimbusds.jose.jwk.Curve;
+import com.nimbusds.jose.jwk.OctetKeyPair;
+import com.nimbusds.jose.util.Base64URL;
+import io.deviceguard.device.Device;
+import io.deviceguard.pki.Pem;
+import java.security.PublicKey;
+import java.security.cert.X509Certificate;
+import java.security.interfaces.ECPublicKey;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+
+/**
+ * Signature verifiers of registered devices, built from the registered certificate and cached by its fingerprint:
+ * a rotated or re-registered certificate has a new fingerprint, so a stale key is never used.
+ */
+public final class DeviceKeys {
+
+    /** A verifier and the one algorithm it accepts. */
+    public record Key(JWSAlgorithm algorithm, JWSVerifier verifier) {
+    }
+
+    private final Cache<String, Key> byFingerprint = Caffeine.newBuilder()
+            .maximumSize(100_000)
+            .expireAfterAccess(Duration.ofHours(1))
+            .build();
+
+    public Key forDevice(Device device) {
+        if (device.certificatePem() == null) {
+            throw new IntegrityViolation(Reason.NO_REGISTERED_KEY, "the registry holds no certificate for " + device.id());
+        }
+        return byFingerprint.get(device.certFingerprint(), fp -> build(device));
+    }
+
+    private static Key build(Device device) {
+        try {
+            List<X509Certificate> certs = Pem.parseCertificates(device.certificatePem());
+            PublicKey pk = certs.get(0).getPublicKey();
+            if (pk instanceof ECPublicKey ec) {
+                if (ec.getParams().getCurve().getField().getFieldSize() != 256) {
+                    throw new IntegrityViolation(Reason.NO_REGISTERED_KEY, "ES256 needs a P-256 key");
+                }
+                return new Key(JWSAlgorithm.ES256, new ECDSAVerifier(ec));
+            }
+            if ("Ed25519".equals(pk.getAlgorithm()) || "EdDSA".equals(pk.getAlgorithm())) {
+                byte[] spki = pk.getEncoded();
+                byte[] raw = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
+                return new Key(JWSAlgorithm.EdDSA, new Ed25519Verifier(
+                        new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(raw)).build()));
+            }
+            throw new IntegrityViolation(Reason.NO_REGISTERED_KEY, "unsupported key type " + pk.getAlgorithm());
+        } catch (JOSEException | IllegalArgumentException | IndexOutOfBoundsException e) {
+            throw new IntegrityViolation(Reason.NO_REGISTERED_KEY, e.getMessage());
+        }
+    }
+}

@@ -1,0 +1,84 @@
+package io.deviceguard.sdk;
+
+import java.nio.charset.StandardCharsets;
+import java.util.Map;
+import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttActionListener;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
+import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
+import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
+import org.eclipse.paho.mqttv5.common.MqttException;
+import org.eclipse.paho.mqttv5.common.MqttMessage;
+
+/**
+ * The device side of the platform: connects over mutual TLS with the device's own certificate (client ID = device
+ * ID) and publishes signed telemetry and events. Used by the simulator, the tests and as a reference for device
+ * makers.
+ */
+public final class DeviceClient implements AutoCloseable {
+
+    private final DeviceIdentity identity;
+    private final MqttAsyncClient client;
+
+    public DeviceClient(DeviceIdentity identity, String host, int port) {
+        this.identity = identity;
+        try {
+            this.client = new MqttAsyncClient("ssl://" + host + ":" + port, identity.id(), new MemoryPersistence());
+        } catch (MqttException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    public DeviceIdentity identity() {
+        return identity;
+    }
+
+    public void connect() throws MqttException {
+        MqttConnectionOptions o = new MqttConnectionOptions();
+        o.setSocketFactory(identity.tls().getSocketFactory());
+        o.setHttpsHostnameVerificationEnabled(true);
+        o.setCleanStart(true);
+        o.setConnectionTimeout(30);
+        o.setKeepAliveInterval(60);
+        o.setAutomaticReconnect(false);
+        client.connect(o).waitForCompletion(60_000);
+    }
+
+    /** Publishes signed telemetry (QoS 1); the listener hears of the broker's acknowledgement. */
+    public IMqttToken telemetry(Map<String, ?> data, MqttActionListener listener) throws MqttException {
+        return publishRaw("devices/" + identity.id() + "/telemetry", Envelope.sign(identity, "telemetry", data), listener);
+    }
+
+    public IMqttToken event(String code, String severity, String message, MqttActionListener listener) throws MqttException {
+        Map<String, Object> data = message == null ? Map.of("code", code, "severity", severity)
+                : Map.of("code", code, "severity", severity, "message", message);
+        return publishRaw("devices/" + identity.id() + "/events", Envelope.sign(identity, "event", data), listener);
+    }
+
+    /** Publishes any text as is: tests use it for malformed and tampered messages. */
+    public IMqttToken publishRaw(String topic, String payload, MqttActionListener listener) throws MqttException {
+        return publishRaw(topic, payload.getBytes(StandardCharsets.UTF_8), listener);
+    }
+
+    public IMqttToken publishRaw(String topic, byte[] payload, MqttActionListener listener) throws MqttException {
+        MqttMessage m = new MqttMessage(payload);
+        m.setQos(1);
+        return client.publish(topic, m, null, listener);
+    }
+
+    public boolean isConnected() {
+        return client.isConnected();
+    }
+
+    @Override
+    public void close() {
+        try {
+            if (client.isConnected()) {
+                client.disconnect().waitForCompletion(5_000);
+            }
+            client.close();
+        } catch (MqttException ignored) {
+            // closing a dead connection: nothing left to release
+        }
+    }
+}
