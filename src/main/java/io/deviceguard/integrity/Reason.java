@@ -10,7 +10,6 @@ public enum Reason {
     NO_REGISTERED_KEY("no usable registered key for the device"),
     BAD_SIGNATURE("signature does not verify against the registered certificate"),
     NOT_JSON("payload is not a JSON object"),
-    UNKNOWN_TYPE("no schema for the message type"),
     SCHEMA_VIOLATION("payload does not match its schema"),
     DEVICE_ID_MISMATCH("deviceId in the payload differs from the topic's device"),
     IDENTITY_MISMATCH("the authenticated publisher differs from the topic's device"),

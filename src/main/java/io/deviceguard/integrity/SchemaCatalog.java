@@ -38,7 +38,8 @@ public final class SchemaCatalog {
     public void validate(String model, String type, JsonNode payload) {
         Loaded s = lookup(model, type);
         if (s == null) {
-            throw new IntegrityViolation(Reason.UNKNOWN_TYPE, "no schema for type '" + type + "'");
+            // every topic kind has a packaged schema; a type without one is refused, never waved through
+            throw new IntegrityViolation(Reason.SCHEMA_VIOLATION, "no schema for type '" + type + "'");
         }
         List<Error> errors = s.schema().validate(payload);
         if (!errors.isEmpty()) {
