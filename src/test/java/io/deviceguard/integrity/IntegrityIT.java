@@ -14,6 +14,7 @@ import com.nimbusds.jose.crypto.MACSigner;
 import io.deviceguard.device.DeviceStatus;
 import io.deviceguard.sdk.Envelope;
 import io.deviceguard.testing.DeviceFiles;
+import io.deviceguard.testing.Messages;
 import io.deviceguard.testing.Mqtt;
 import io.deviceguard.testing.TestCerts;
 import io.deviceguard.testing.TestPlatform;
@@ -305,12 +306,11 @@ class IntegrityIT {
     }
 
     static String marker() {
-        return "mk" + UUID.randomUUID().toString().replace("-", "");
+        return Messages.marker();
     }
 
     static ObjectNode payload(String deviceId, String marker) {
-        return Envelope.payload(deviceId, "telemetry", UUID.randomUUID().toString(), System.currentTimeMillis(),
-                Map.of("temp", 21.5, "m", marker));
+        return Messages.payload(deviceId, marker);
     }
 
     private String sign(ObjectNode payload) {
@@ -318,7 +318,7 @@ class IntegrityIT {
     }
 
     static String sign(DeviceFiles d, ObjectNode payload) {
-        return Envelope.sign(d.identity().key(), d.id(), payload.toString());
+        return Messages.sign(d, payload);
     }
 
     private static String b64(String s) {
