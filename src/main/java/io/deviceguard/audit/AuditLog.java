@@ -39,13 +39,27 @@ public final class AuditLog implements AutoCloseable {
     private final int batchSize;
     private final BlockingQueue<Pending> queue;
     private final Thread writer;
+    private final Checkpointing checkpointing;
     private volatile boolean closing;
+    private long lastSeq;
+    private String lastHash;
+    private long checkpointedSeq;
+    private long checkpointedAt = System.nanoTime();
+
+    /** When to sign a checkpoint: every {@code rows} rows, or every {@code interval} if rows were written since. */
+    public record Checkpointing(CheckpointStore store, int rows, java.time.Duration interval) {
+    }
 
     private record Pending(AuditEvent event, Instant ts, CompletableFuture<AuditRecord> done) {
     }
 
     public AuditLog(DataSource dataSource, int queueCapacity, int batchSize) {
+        this(dataSource, queueCapacity, batchSize, null);
+    }
+
+    public AuditLog(DataSource dataSource, int queueCapacity, int batchSize, Checkpointing checkpointing) {
         this.dataSource = dataSource;
+        this.checkpointing = checkpointing;
         this.batchSize = batchSize;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.writer = new Thread(this::run, "deviceguard-audit-writer");
@@ -86,6 +100,7 @@ public final class AuditLog implements AutoCloseable {
                 if (batch.isEmpty()) {
                     Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
                     if (first == null) {
+                        maybeCheckpoint(closing);
                         if (closing) {
                             return;
                         }
@@ -100,6 +115,7 @@ public final class AuditLog implements AutoCloseable {
                 }
                 batch.clear();
                 backoffMs = 50;
+                afterBatch(stored);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 batch.forEach(p -> p.done.completeExceptionally(e));
@@ -116,6 +132,49 @@ public final class AuditLog implements AutoCloseable {
                 }
                 backoffMs = Math.min(backoffMs * 2, 5_000);
             }
+        }
+    }
+
+    private void afterBatch(List<AuditRecord> stored) {
+        AuditRecord newest = stored.get(stored.size() - 1);
+        if (checkpointing == null) {
+            lastSeq = newest.seq();
+            lastHash = newest.hash();
+            return;
+        }
+        // a checkpoint every N rows exactly, even inside a large batch
+        for (AuditRecord r : stored) {
+            if (r.seq() - checkpointedSeq >= checkpointing.rows()) {
+                lastSeq = r.seq();
+                lastHash = r.hash();
+                checkpoint();
+            }
+        }
+        lastSeq = newest.seq();
+        lastHash = newest.hash();
+        try {
+            checkpointing.store().writeHead(lastSeq, lastHash);
+        } catch (RuntimeException e) {
+            LOG.error("audit head record not written: {}", e.getMessage());
+        }
+    }
+
+    private void maybeCheckpoint(boolean force) {
+        if (checkpointing == null || lastHash == null || lastSeq == checkpointedSeq) {
+            return;
+        }
+        if (force || System.nanoTime() - checkpointedAt >= checkpointing.interval().toNanos()) {
+            checkpoint();
+        }
+    }
+
+    private void checkpoint() {
+        try {
+            checkpointing.store().checkpoint(lastSeq, lastHash, "periodic");
+            checkpointedSeq = lastSeq;
+            checkpointedAt = System.nanoTime();
+        } catch (RuntimeException e) {
+            LOG.error("audit checkpoint at row {} failed: {}", lastSeq, e.getMessage());
         }
     }
 

@@ -25,6 +25,8 @@ public final class SettingKeys {
     public static final String ROUTES_SHARE_GROUP = "deviceguard.routes.shareGroup";
     public static final String AUDIT_QUEUE_CAPACITY = "deviceguard.audit.queueCapacity";
     public static final String AUDIT_BATCH_SIZE = "deviceguard.audit.batchSize";
+    public static final String AUDIT_CHECKPOINT_ROWS = "deviceguard.audit.checkpointEveryRows";
+    public static final String AUDIT_CHECKPOINT_SECONDS = "deviceguard.audit.checkpointEverySeconds";
     public static final String INTEGRITY_MAX_BYTES = "deviceguard.integrity.maxMessageBytes";
     public static final String INTEGRITY_SIGNATURE_REQUIRED = "deviceguard.integrity.signatureRequired";
     public static final String INTEGRITY_CLOCK_SKEW = "deviceguard.integrity.clockSkewSeconds";
@@ -54,6 +56,8 @@ public final class SettingKeys {
             Map.entry(ROUTES_SHARE_GROUP, SettingType.IDENTIFIER),
             Map.entry(AUDIT_QUEUE_CAPACITY, SettingType.POSITIVE_INT),
             Map.entry(AUDIT_BATCH_SIZE, SettingType.POSITIVE_INT),
+            Map.entry(AUDIT_CHECKPOINT_ROWS, SettingType.POSITIVE_INT),
+            Map.entry(AUDIT_CHECKPOINT_SECONDS, SettingType.POSITIVE_INT),
             Map.entry(INTEGRITY_MAX_BYTES, SettingType.POSITIVE_INT),
             Map.entry(INTEGRITY_SIGNATURE_REQUIRED, SettingType.BOOLEAN),
             Map.entry(INTEGRITY_CLOCK_SKEW, SettingType.POSITIVE_INT),

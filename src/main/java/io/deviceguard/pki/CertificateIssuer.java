@@ -37,7 +37,7 @@ public final class CertificateIssuer {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     /** What a certificate is for; decides its extensions. */
-    public enum Profile { CA, SERVER, CLIENT }
+    public enum Profile { CA, SERVER, CLIENT, SIGNING }
 
     private final X509Certificate issuerCert;
     private final PrivateKey issuerKey;
@@ -107,6 +107,11 @@ public final class CertificateIssuer {
                     b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
                     b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature));
                     b.addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(KeyPurposeId.id_kp_clientAuth));
+                }
+                case SIGNING -> {
+                    // signs data (audit checkpoints), never a TLS peer: digitalSignature + nonRepudiation, no EKU for TLS
+                    b.addExtension(Extension.basicConstraints, true, new BasicConstraints(false));
+                    b.addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature | KeyUsage.nonRepudiation));
                 }
                 default -> throw new IllegalArgumentException("unknown profile " + profile);
             }

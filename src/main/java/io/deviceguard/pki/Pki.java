@@ -35,10 +35,12 @@ public final class Pki {
     public static final String SERVICE_KEYSTORE = "service.p12";
     public static final String CLIENT_TRUSTSTORE = "client-trust.p12";
     public static final String PASSWORDS = "passwords.properties";
+    public static final String AUDIT_CERT = "audit-signing.pem";
+    public static final String AUDIT_KEY = "audit-signing.key";
     public static final String SERVICE_CN = "deviceguard-service";
 
     private static final List<String> REQUIRED = List.of(ROOT_CA, DEVICE_CA, DEVICE_CA_KEY, SERVER_KEYSTORE,
-            BROKER_TRUSTSTORE, SERVICE_CERT, SERVICE_KEYSTORE, CLIENT_TRUSTSTORE, PASSWORDS);
+            BROKER_TRUSTSTORE, SERVICE_CERT, SERVICE_KEYSTORE, CLIENT_TRUSTSTORE, AUDIT_CERT, AUDIT_KEY, PASSWORDS);
 
     private final Path dir;
     private final X509Certificate rootCa;
@@ -104,6 +106,10 @@ public final class Pki {
         X509Certificate service = rootIssuer.issue(SERVICE_CN, serviceKeys.getPublic(), Duration.ofDays(825),
                 CertificateIssuer.Profile.CLIENT, List.of());
 
+        KeyPair auditKeys = Certificates.newEcKeyPair();
+        X509Certificate audit = rootIssuer.issue("deviceguard Audit Signing", auditKeys.getPublic(), Duration.ofDays(3650),
+                CertificateIssuer.Profile.SIGNING, List.of());
+
         Properties pw = new Properties();
         for (String store : List.of(SERVER_KEYSTORE, BROKER_TRUSTSTORE, SERVICE_KEYSTORE, CLIENT_TRUSTSTORE)) {
             pw.setProperty(store, SecretFiles.newPassword());
@@ -115,6 +121,8 @@ public final class Pki {
         Pem.writeCertificates(dir.resolve(SERVER_CERT), List.of(server, root));
         Pem.writePrivateKey(dir.resolve(SERVER_KEY), serverKeys.getPrivate());
         Pem.writeCertificates(dir.resolve(SERVICE_CERT), List.of(service));
+        Pem.writeCertificates(dir.resolve(AUDIT_CERT), List.of(audit, root));
+        Pem.writePrivateKey(dir.resolve(AUDIT_KEY), auditKeys.getPrivate());
         KeyStores.writeKeyStore(dir.resolve(SERVER_KEYSTORE), pw.getProperty(SERVER_KEYSTORE).toCharArray(),
                 serverKeys.getPrivate(), List.of(server, root));
         // client certificates the broker accepts: those of the device CA, and the service certificate (root-issued)
@@ -150,6 +158,16 @@ public final class Pki {
 
     public X509Certificate serviceCert() {
         return serviceCert;
+    }
+
+    /** The key that signs audit checkpoints. */
+    public PrivateKey auditSigningKey() {
+        return Pem.readPrivateKey(file(AUDIT_KEY));
+    }
+
+    /** The certificate of the audit signing key: a verifier needs only this file (and the root to trust it). */
+    public X509Certificate auditCertificate() {
+        return Pem.readCertificate(file(AUDIT_CERT));
     }
 
     /** Issues device certificates from the device CA. */

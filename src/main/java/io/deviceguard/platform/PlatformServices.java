@@ -2,6 +2,7 @@ package io.deviceguard.platform;
 
 import io.deviceguard.audit.AuditLog;
 import io.deviceguard.audit.AuditQuery;
+import io.deviceguard.audit.CheckpointStore;
 import io.deviceguard.config.SettingKeys;
 import io.deviceguard.config.Settings;
 import io.deviceguard.device.DeviceRegistry;
@@ -14,12 +15,14 @@ import io.deviceguard.store.Database;
  */
 public final class PlatformServices implements AutoCloseable {
 
+    private final io.deviceguard.config.Home home;
     private final Pki pki;
     private final Database database;
     private final AuditLog audit;
     private final DeviceRegistry registry;
 
-    private PlatformServices(Pki pki, Database database, AuditLog audit) {
+    private PlatformServices(io.deviceguard.config.Home home, Pki pki, Database database, AuditLog audit) {
+        this.home = home;
         this.pki = pki;
         this.database = database;
         this.audit = audit;
@@ -29,9 +32,13 @@ public final class PlatformServices implements AutoCloseable {
     public static PlatformServices open(Settings settings, boolean platform) {
         Pki pki = Pki.ensure(settings.home().certs(), settings.getList(SettingKeys.PKI_SERVER_NAMES));
         Database db = platform ? Database.openForPlatform(settings) : Database.openForHostCommand(settings);
+        CheckpointStore checkpoints = new CheckpointStore(db.dataSource(), settings.home().data().resolve("audit"),
+                pki.auditSigningKey());
         AuditLog audit = new AuditLog(db.dataSource(), settings.getInt(SettingKeys.AUDIT_QUEUE_CAPACITY),
-                settings.getInt(SettingKeys.AUDIT_BATCH_SIZE));
-        return new PlatformServices(pki, db, audit);
+                settings.getInt(SettingKeys.AUDIT_BATCH_SIZE), new AuditLog.Checkpointing(checkpoints,
+                settings.getInt(SettingKeys.AUDIT_CHECKPOINT_ROWS),
+                java.time.Duration.ofSeconds(settings.getInt(SettingKeys.AUDIT_CHECKPOINT_SECONDS))));
+        return new PlatformServices(settings.home(), pki, db, audit);
     }
 
     public Pki pki() {
@@ -44,6 +51,11 @@ public final class PlatformServices implements AutoCloseable {
 
     public AuditLog audit() {
         return audit;
+    }
+
+    /** The signed checkpoints, in the database and in HOME/data/audit/checkpoints.jsonl. */
+    public CheckpointStore checkpoints() {
+        return new CheckpointStore(database.dataSource(), home.data().resolve("audit"), pki.auditSigningKey());
     }
 
     public AuditQuery auditQuery() {
