@@ -13,6 +13,9 @@ public record AuditEvent(AuditCategory category, ActorType actorType, String act
                          Outcome outcome, Map<String, Object> details) {
 
     private static final int MAX_VALUE = 1024;
+    /** Sizes of the actor and target columns (db/migration), "..." included: a longer value could never be stored. */
+    private static final int MAX_ACTOR = 256;
+    private static final int MAX_TARGET = 512;
 
     /** Who did it. */
     public enum ActorType { DEVICE, USER, SYSTEM }
@@ -41,7 +44,7 @@ public record AuditEvent(AuditCategory category, ActorType actorType, String act
 
         public Builder actor(ActorType type, String name) {
             this.actorType = type;
-            this.actor = clean(name == null ? "(unknown)" : name);
+            this.actor = clean(name == null ? "(unknown)" : name, MAX_ACTOR - 3);
             return this;
         }
 
@@ -50,7 +53,7 @@ public record AuditEvent(AuditCategory category, ActorType actorType, String act
         }
 
         public Builder target(String target) {
-            this.target = target == null ? null : clean(target);
+            this.target = target == null ? null : clean(target, MAX_TARGET - 3);
             return this;
         }
 
@@ -80,7 +83,12 @@ public record AuditEvent(AuditCategory category, ActorType actorType, String act
     }
 
     static String clean(String s) {
-        String t = s.length() > MAX_VALUE ? s.substring(0, MAX_VALUE) + "..." : s;
+        return clean(s, MAX_VALUE);
+    }
+
+    /** At most {@code keep} characters of {@code s}, then "..." if it was longer; control characters become '?'. */
+    static String clean(String s, int keep) {
+        String t = s.length() > keep ? s.substring(0, keep) + "..." : s;
         return t.replaceAll("\\p{Cntrl}", "?");
     }
 }

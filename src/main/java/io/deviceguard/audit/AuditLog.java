@@ -11,6 +11,8 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
 import java.util.concurrent.ArrayBlockingQueue;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
@@ -32,6 +34,8 @@ public final class AuditLog implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(AuditLog.class);
     private static final ObjectMapper JSON = new ObjectMapper();
+    /** Size of the details column (db/migration). */
+    private static final int MAX_DETAILS = 8192;
     private static final String INSERT = "insert into audit_events (seq, ts, category, actor_type, actor, action, target,"
             + " outcome, details, prev_hash, hash) values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
 
@@ -227,9 +231,27 @@ public final class AuditLog implements AutoCloseable {
         return new AuditRecord(seq, p.ts, category, actorType, e.actor(), e.action(), e.target(), outcome, details, prev, hash);
     }
 
+    /**
+     * The details as JSON that fits the details column. Each value is capped already, but many values, or values
+     * JSON must escape, can still exceed it; then every text value is shortened alike, and the row says so. A row
+     * too long for its column would fail its insert on every retry and stall the whole trail behind it.
+     */
     private static String json(AuditEvent e) {
+        String json = write(e.details());
+        for (int keep = 512; json.length() > MAX_DETAILS && keep > 0; keep /= 2) {
+            Map<String, Object> shorter = new TreeMap<>();
+            int k = keep;
+            e.details().forEach((key, v) -> shorter.put(key,
+                    v instanceof String t && t.length() > k ? t.substring(0, k) + "..." : v));
+            shorter.put("truncated", true);
+            json = write(shorter);
+        }
+        return json.length() <= MAX_DETAILS ? json : "{\"truncated\":true}";
+    }
+
+    private static String write(Map<String, Object> details) {
         try {
-            return JSON.writeValueAsString(e.details());
+            return JSON.writeValueAsString(details);
         } catch (JsonProcessingException ex) {
             throw new IllegalArgumentException("audit details are not serialisable", ex);
         }

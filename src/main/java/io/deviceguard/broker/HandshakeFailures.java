@@ -40,7 +40,8 @@ final class HandshakeFailures {
             if (m.contains("unable to find valid certification path") || m.contains("PKIX path building failed")) {
                 return RefusalReason.UNTRUSTED_ISSUER;
             }
-            if (m.contains("protocol_version") || m.contains("No appropriate protocol") || m.contains("Client requested protocol")) {
+            if (m.contains("protocol_version") || m.contains("No appropriate protocol") || m.contains("Client requested protocol")
+                    || m.contains("are not accepted by server preferences")) {
                 return RefusalReason.TLS_PROTOCOL_NOT_ALLOWED;
             }
             if (m.contains("no cipher suites in common") || m.contains("No appropriate cipher")) {

@@ -1,16 +1,23 @@
 package io.deviceguard.broker;
 
+import org.apache.activemq.artemis.core.config.WildcardConfiguration;
+import org.apache.activemq.artemis.core.protocol.mqtt.MQTTUtil;
 import org.apache.activemq.artemis.core.security.CheckType;
 
 /**
  * The per-device topic ACL, deny by default. Artemis asks with core addresses: MQTT {@code devices/d1/telemetry}
- * arrives as {@code devices.d1.telemetry}, {@code +} as {@code *}, and a dot inside a topic level is escaped
- * ({@code devices/d.1/telemetry} is {@code devices.d\.1.telemetry}); a subscription's queue may be appended as
- * {@code address::queue}. A device may publish only to its own telemetry, events and command-status topics and
+ * arrives as {@code devices.d1.telemetry}, {@code +} as {@code *}; a subscription's queue may be appended as
+ * {@code address::queue}. A '.' inside a topic level is escaped ({@code devices/dev-1.a/telemetry} is
+ * {@code devices.dev-1\.a.telemetry}), so a device's own addresses are derived with the broker's own conversion,
+ * never by string concatenation: {@code devices.dev-1.a.telemetry} is {@code devices/dev-1/a/telemetry}, another
+ * topic. A device may publish only to its own telemetry, events and command-status topics and
  * subscribe only to its own commands topic: never a wildcard, a {@code $} topic or another device's topic.
  * The platform's routes (role service) may use every {@code devices/} topic.
  */
 public final class TopicAcl {
+
+    /** Artemis's default address syntax ('.' delimiter, '*' and '#' wildcards, '\' escape), as broker.xml uses. */
+    private static final WildcardConfiguration CORE = new WildcardConfiguration();
 
     private TopicAcl() {
     }
@@ -24,9 +31,10 @@ public final class TopicAcl {
         if (identity.role() == Identity.Role.SERVICE) {
             return a.startsWith("devices.") && !isManagement(type);
         }
-        String own = "devices." + identity.name().replace(".", "\\.") + ".";
-        boolean publishTopic = a.equals(own + "telemetry") || a.equals(own + "events") || a.equals(own + "commands.status");
-        boolean commandTopic = a.equals(own + "commands");
+        String own = "devices/" + identity.name() + "/";
+        boolean publishTopic = a.equals(coreAddress(own + "telemetry")) || a.equals(coreAddress(own + "events"))
+                || a.equals(coreAddress(own + "commands/status"));
+        boolean commandTopic = a.equals(coreAddress(own + "commands"));
         return switch (type) {
             case SEND -> publishTopic;
             case CREATE_ADDRESS -> publishTopic || commandTopic;
@@ -40,6 +48,11 @@ public final class TopicAcl {
         return type == CheckType.MANAGE || type == CheckType.EDIT || type == CheckType.DELETE_ADDRESS;
     }
 
+    /** The core address Artemis gives an MQTT topic. */
+    static String coreAddress(String mqttTopic) {
+        return MQTTUtil.getCoreAddressFromMqttTopic(mqttTopic, CORE);
+    }
+
     /** The MQTT form of a core address, for people reading the audit trail. */
     public static String mqttTopic(String address) {
         String a = address;
@@ -47,20 +60,6 @@ public final class TopicAcl {
         if (fqqn >= 0) {
             a = a.substring(0, fqqn);
         }
-        StringBuilder out = new StringBuilder(a.length());
-        for (int i = 0; i < a.length(); i++) {
-            char ch = a.charAt(i);
-            if (ch == '\\' && i + 1 < a.length() && a.charAt(i + 1) == '.') {
-                out.append('.');
-                i++;
-            } else if (ch == '.') {
-                out.append('/');
-            } else if (ch == '*') {
-                out.append('+');
-            } else {
-                out.append(ch);
-            }
-        }
-        return out.toString();
+        return MQTTUtil.getMqttTopicFromCoreAddress(a, CORE);
     }
 }

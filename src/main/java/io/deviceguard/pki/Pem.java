@@ -72,7 +72,13 @@ public final class Pem {
 
     public static List<X509Certificate> readCertificates(Path file) {
         String text = readText(file);
-        List<X509Certificate> certs = parseCertificates(text);
+        List<X509Certificate> certs;
+        try {
+            certs = parseCertificates(text);
+        } catch (IllegalArgumentException e) {
+            // a damaged block (bad base64, cut short) must name the file, like a missing one
+            throw new ConfigException(file + ": " + e.getMessage(), e);
+        }
         if (certs.isEmpty()) {
             throw new ConfigException(file + ": not a PEM certificate (no '-----BEGIN CERTIFICATE-----' block could be read)");
         }

@@ -5,6 +5,7 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import javax.net.ssl.SSLContext;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
+import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
@@ -20,14 +21,34 @@ public final class Mqtt {
 
     public static MqttClient connect5(int port, String clientId, SSLContext tls) throws MqttException {
         MqttClient c = new MqttClient("ssl://127.0.0.1:" + port, clientId, new MemoryPersistence());
+        c.connect(options(tls));
+        return c;
+    }
+
+    /** An asynchronous client, for tests that read the broker's reason codes (PUBACK) from the token. */
+    public static MqttAsyncClient connect5Async(int port, String clientId, SSLContext tls) throws MqttException {
+        MqttAsyncClient c = new MqttAsyncClient("ssl://127.0.0.1:" + port, clientId, new MemoryPersistence());
+        c.connect(options(tls)).waitForCompletion(15_000);
+        return c;
+    }
+
+    private static MqttConnectionOptions options(SSLContext tls) {
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setSocketFactory(tls.getSocketFactory());
         o.setHttpsHostnameVerificationEnabled(true);
         o.setConnectionTimeout(10);
         o.setCleanStart(true);
         o.setAutomaticReconnect(false);
-        c.connect(o);
-        return c;
+        return o;
+    }
+
+    /** Publishes at QoS 1 and returns the PUBACK reason codes (MQTT 5: 0 = success, 0x87 = not authorized). */
+    public static int[] publishAcked(MqttAsyncClient c, String topic, String payload) throws MqttException {
+        MqttMessage m = new MqttMessage(payload.getBytes(StandardCharsets.UTF_8));
+        m.setQos(1);
+        IMqttToken t = c.publish(topic, m);
+        t.waitForCompletion(15_000);
+        return t.getReasonCodes();
     }
 
     public static void publish(MqttClient c, String topic, String payload) throws MqttException {
@@ -46,6 +67,20 @@ public final class Mqtt {
 
     public static List<String> inbox() {
         return new CopyOnWriteArrayList<>();
+    }
+
+    public static void closeQuietly(MqttAsyncClient c) {
+        if (c == null) {
+            return;
+        }
+        try {
+            if (c.isConnected()) {
+                c.disconnect().waitForCompletion(5_000);
+            }
+            c.close();
+        } catch (MqttException ignored) {
+            // the test result does not depend on a clean close
+        }
     }
 
     public static void closeQuietly(MqttClient c) {
