@@ -9,6 +9,7 @@ import java.sql.SQLException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -44,7 +45,9 @@ public final class AuditLog implements AutoCloseable {
     private final BlockingQueue<Pending> queue;
     private final Thread writer;
     private final Checkpointing checkpointing;
+    private final AuditJournal journal;
     private volatile boolean closing;
+    private volatile long closeDeadline = Long.MAX_VALUE;
     private long lastSeq;
     private String lastHash;
     private long checkpointedSeq;
@@ -62,8 +65,18 @@ public final class AuditLog implements AutoCloseable {
     }
 
     public AuditLog(DataSource dataSource, int queueCapacity, int batchSize, Checkpointing checkpointing) {
+        this(dataSource, queueCapacity, batchSize, checkpointing, null);
+    }
+
+    /**
+     * With a journal file, a database outage does not stop callers: their events are fsync'd to the journal and
+     * reach the chain, in order, when the database returns (also after a restart). Only one process may own a
+     * journal: the platform; host commands run without one and report a database outage instead.
+     */
+    public AuditLog(DataSource dataSource, int queueCapacity, int batchSize, Checkpointing checkpointing, Path journalFile) {
         this.dataSource = dataSource;
         this.checkpointing = checkpointing;
+        this.journal = journalFile == null ? null : new AuditJournal(journalFile);
         this.batchSize = batchSize;
         this.queue = new ArrayBlockingQueue<>(queueCapacity);
         this.writer = new Thread(this::run, "deviceguard-audit-writer");
@@ -99,43 +112,98 @@ public final class AuditLog implements AutoCloseable {
     private void run() {
         List<Pending> batch = new ArrayList<>(batchSize);
         long backoffMs = 50;
+        long nextDrain = 0;
         while (true) {
             try {
-                if (batch.isEmpty()) {
-                    Pending first = queue.poll(200, TimeUnit.MILLISECONDS);
-                    if (first == null) {
-                        maybeCheckpoint(closing);
-                        if (closing) {
-                            return;
-                        }
-                        continue;
-                    }
+                Pending first = batch.isEmpty() ? queue.poll(200, TimeUnit.MILLISECONDS) : null;
+                if (first != null) {
                     batch.add(first);
                     queue.drainTo(batch, batchSize - 1);
                 }
-                List<AuditRecord> stored = append(batch);
-                for (int i = 0; i < batch.size(); i++) {
-                    batch.get(i).done.complete(stored.get(i));
+                if (journal != null && !journal.isEmpty()) {
+                    // the database was unavailable: everything goes behind what already waits, in order
+                    if (!batch.isEmpty() && journalize(batch)) {
+                        batch.clear();
+                    }
+                    if (System.currentTimeMillis() >= nextDrain && !drainJournal()) {
+                        nextDrain = System.currentTimeMillis() + 1_000;
+                    }
+                } else if (!batch.isEmpty()) {
+                    try {
+                        List<AuditRecord> stored = append(batch);
+                        // checkpoints and the head record first: a caller that was told "stored" sees them current
+                        afterBatch(stored);
+                        for (int i = 0; i < batch.size(); i++) {
+                            batch.get(i).done.complete(stored.get(i));
+                        }
+                        batch.clear();
+                        backoffMs = 50;
+                    } catch (SQLException | RuntimeException e) {
+                        if (journal != null) {
+                            LOG.error("audit write failed, keeping {} rows in the local journal until the database returns: {}",
+                                    batch.size(), e.getMessage());
+                            if (journalize(batch)) {
+                                batch.clear();
+                            }
+                            nextDrain = System.currentTimeMillis() + 1_000;
+                        } else {
+                            // keep the batch and its order; retry
+                            LOG.error("audit write failed ({} rows waiting), retrying in {} ms: {}", batch.size() + queue.size(),
+                                    backoffMs, e.getMessage());
+                            Thread.sleep(backoffMs);
+                            backoffMs = Math.min(backoffMs * 2, 5_000);
+                        }
+                    }
                 }
-                batch.clear();
-                backoffMs = 50;
-                afterBatch(stored);
+                if (first == null && batch.isEmpty()) {
+                    boolean drained = journal == null || journal.isEmpty();
+                    maybeCheckpoint(closing && drained);
+                    if (closing && queue.isEmpty() && (drained || System.nanoTime() > closeDeadline)) {
+                        return;
+                    }
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 batch.forEach(p -> p.done.completeExceptionally(e));
                 return;
-            } catch (SQLException | RuntimeException e) {
-                // keep the batch and its order; a database outage must not lose a row
-                LOG.error("audit write failed ({} rows waiting), retrying in {} ms: {}", batch.size() + queue.size(),
-                        backoffMs, e.getMessage());
-                try {
-                    Thread.sleep(backoffMs);
-                } catch (InterruptedException ie) {
-                    Thread.currentThread().interrupt();
-                    return;
-                }
-                backoffMs = Math.min(backoffMs * 2, 5_000);
             }
+        }
+    }
+
+    /** Appends the batch to the journal (fsync) and tells its callers their events are durable. */
+    private boolean journalize(List<Pending> batch) {
+        try {
+            journal.append(batch.stream().map(Pending::event).toList(), batch.stream().map(Pending::ts).toList());
+            for (Pending p : batch) {
+                p.done.complete(AuditRecord.journaled(p.ts));
+            }
+            return true;
+        } catch (java.io.IOException e) {
+            LOG.error("audit journal write failed too, {} rows held in memory: {}", batch.size(), e.getMessage());
+            return false;
+        }
+    }
+
+    /** Moves the journal into the chain in one transaction; false when the database is still unavailable. */
+    private boolean drainJournal() {
+        try {
+            List<Pending> waiting = new ArrayList<>();
+            for (var e : journal.read()) {
+                waiting.add(new Pending(e.getKey(), e.getValue(), new CompletableFuture<>()));
+            }
+            if (waiting.isEmpty()) {
+                journal.clear();
+                return true;
+            }
+            List<AuditRecord> stored = append(waiting);
+            journal.clear();
+            LOG.warn("audit journal written to the database: {} rows (seq {}..{})", stored.size(), stored.get(0).seq(),
+                    stored.get(stored.size() - 1).seq());
+            afterBatch(stored);
+            return true;
+        } catch (SQLException | RuntimeException | java.io.IOException e) {
+            LOG.debug("audit journal not drained yet: {}", e.getMessage());
+            return false;
         }
     }
 
@@ -274,6 +342,7 @@ public final class AuditLog implements AutoCloseable {
     /** Writes what is queued, then stops the writer. */
     @Override
     public void close() {
+        closeDeadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(10);
         closing = true;
         try {
             writer.join(TimeUnit.SECONDS.toMillis(15));

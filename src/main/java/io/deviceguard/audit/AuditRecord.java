@@ -34,6 +34,15 @@ public record AuditRecord(long seq, Instant ts, String category, String actorTyp
         }
     }
 
+    /** What a caller gets for an event kept in the local journal while the database is unavailable (no place yet). */
+    public static AuditRecord journaled(Instant ts) {
+        return new AuditRecord(-1, ts, null, null, null, null, null, null, null, null, null);
+    }
+
+    public boolean isJournaled() {
+        return seq < 0;
+    }
+
     /** True when the stored hash is the hash of the stored content. */
     public boolean selfConsistent() {
         return hash.equals(hash(seq, ts, category, actorType, actor, action, target, outcome, details, prevHash));

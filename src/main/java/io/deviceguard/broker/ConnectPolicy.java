@@ -77,7 +77,7 @@ public final class ConnectPolicy {
         Optional<Device> device;
         try {
             device = registry.find(id);
-        } catch (DeviceRegistry.RegistryException e) {
+        } catch (DeviceRegistry.RegistryException | io.deviceguard.store.StoreUnavailableException e) {
             return Decision.refuse(RefusalReason.REGISTRY_UNAVAILABLE, subject);
         }
         if (device.isEmpty()) {

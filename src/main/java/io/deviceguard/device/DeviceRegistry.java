@@ -2,6 +2,7 @@ package io.deviceguard.device;
 
 import io.deviceguard.pki.Certificates;
 import io.deviceguard.pki.Pem;
+import io.deviceguard.store.StoreUnavailableException;
 import java.security.cert.X509Certificate;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
@@ -25,6 +26,8 @@ public final class DeviceRegistry {
 
     private static final String COLUMNS = "id, status, cert_fingerprint, cert_serial, not_after, created_at, model, certificate";
     private final DataSource dataSource;
+    /** What this process last read or wrote per device: the fallback while the database is unreachable. */
+    private final java.util.Map<String, Device> lastKnown = new java.util.concurrent.ConcurrentHashMap<>();
 
     public DeviceRegistry(DataSource dataSource) {
         this.dataSource = dataSource;
@@ -54,6 +57,7 @@ public final class DeviceRegistry {
             ps.setString(8, model);
             ps.setString(9, d.certificatePem());
             ps.executeUpdate();
+            lastKnown.put(id, d);
             return d;
         } catch (SQLException e) {
             if (e instanceof SQLIntegrityConstraintViolationException || "23505".equals(e.getSQLState())) {
@@ -63,15 +67,29 @@ public final class DeviceRegistry {
         }
     }
 
+    /**
+     * The device as the database says now. If the database cannot be reached, the last state this process read or
+     * wrote is used (so connected fleets keep working through an outage); a device never seen by this process is
+     * then a {@link StoreUnavailableException}.
+     */
     public Optional<Device> find(String id) {
         try (Connection c = dataSource.getConnection();
              PreparedStatement ps = c.prepareStatement(
                      "select " + COLUMNS + " from devices where id = ?")) {
             ps.setString(1, id);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next() ? Optional.of(map(rs)) : Optional.empty();
+                Optional<Device> d = rs.next() ? Optional.of(map(rs)) : Optional.empty();
+                d.ifPresentOrElse(x -> lastKnown.put(id, x), () -> lastKnown.remove(id));
+                return d;
             }
         } catch (SQLException e) {
+            if (StoreUnavailableException.isUnavailable(e)) {
+                Device known = lastKnown.get(id);
+                if (known != null) {
+                    return Optional.of(known);
+                }
+                throw new StoreUnavailableException("the device registry is unavailable", e);
+            }
             throw new RegistryException("cannot read device " + DeviceId.printable(id), e);
         }
     }
@@ -102,6 +120,7 @@ public final class DeviceRegistry {
             if (ps.executeUpdate() == 0) {
                 throw new RegistryException("no device " + DeviceId.printable(id), null);
             }
+            lastKnown.remove(id);
         } catch (SQLException e) {
             throw new RegistryException("cannot update device " + DeviceId.printable(id), e);
         }

@@ -140,10 +140,25 @@ public final class IntegritySteps {
                     + policy.clockSkew().toSeconds() + " s");
         }
         String msgId = payload.path("msgId").asText();
-        if (!replay.firstSeen(device.id(), msgId, now)) {
+        if (replay.claim(device.id(), msgId, digest(ex.getProperty(DeviceHeaders.RAW, byte[].class)), now) == ReplayGuard.Claim.REPLAY) {
             throw new IntegrityViolation(Reason.REPLAY, "msgId " + printable(msgId));
         }
         metrics.accepted();
+    }
+
+    /** The last step of the pipeline, after the sink: the message is handled; its msgId can no longer be redelivered. */
+    public void handled(Exchange ex) {
+        JsonNode payload = ex.getProperty(DeviceHeaders.PAYLOAD, JsonNode.class);
+        Device device = ex.getProperty(DeviceHeaders.DEVICE, Device.class);
+        replay.handled(device.id(), payload.path("msgId").asText());
+    }
+
+    private static String digest(byte[] raw) {
+        try {
+            return java.util.HexFormat.of().formatHex(java.security.MessageDigest.getInstance("SHA-256").digest(raw));
+        } catch (java.security.NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
     }
 
     static String messageType(Exchange ex) {

@@ -58,6 +58,9 @@ public final class Quarantine {
                 return trim.executeUpdate();
             }
         } catch (SQLException e) {
+            if (io.deviceguard.store.StoreUnavailableException.isUnavailable(e)) {
+                throw new io.deviceguard.store.StoreUnavailableException("the quarantine is unavailable", e);
+            }
             throw new IllegalStateException("quarantine write failed: " + e.getMessage(), e);
         }
     }

@@ -1,7 +1,9 @@
 package io.deviceguard.integrity;
 
+import io.deviceguard.store.StoreUnavailableException;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.sql.SQLIntegrityConstraintViolationException;
 import java.time.Instant;
@@ -10,9 +12,14 @@ import javax.sql.DataSource;
 
 /**
  * Remembers each device's message IDs for the replay window, in the database so the window survives a restart and
- * is shared by every node. The primary key (device, msgId) makes "first seen" one atomic insert.
+ * is shared by every node. The primary key (device, msgId) makes the claim one atomic insert; the claim is marked
+ * handled once the message has been handled. A second arrival of a claimed msgId is a replay, except when the
+ * first was never handled and the bytes are identical: the broker redelivering a message whose handling failed.
  */
 public final class ReplayGuard {
+
+    /** What a claim found. */
+    public enum Claim { FIRST, REDELIVERY, REPLAY }
 
     private final DataSource dataSource;
 
@@ -20,22 +27,45 @@ public final class ReplayGuard {
         this.dataSource = dataSource;
     }
 
-    /** True the first time this device uses this msgId; false for a replay. */
-    public boolean firstSeen(String deviceId, String msgId, Instant now) {
+    public Claim claim(String deviceId, String msgId, String digest, Instant now) {
+        try (Connection c = dataSource.getConnection()) {
+            try (PreparedStatement ps = c.prepareStatement(
+                    "insert into seen_messages (device_id, msg_id, seen_at, digest, handled) values (?, ?, ?, ?, false)")) {
+                ps.setString(1, deviceId);
+                ps.setString(2, msgId);
+                ps.setObject(3, now.atOffset(ZoneOffset.UTC));
+                ps.setString(4, digest);
+                ps.executeUpdate();
+                return Claim.FIRST;
+            } catch (SQLException e) {
+                if (!(e instanceof SQLIntegrityConstraintViolationException) && !"23505".equals(e.getSQLState())) {
+                    throw e;
+                }
+            }
+            try (PreparedStatement ps = c.prepareStatement(
+                    "select digest, handled from seen_messages where device_id = ? and msg_id = ?")) {
+                ps.setString(1, deviceId);
+                ps.setString(2, msgId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (rs.next() && !rs.getBoolean(2) && digest.equals(rs.getString(1).trim())) {
+                        return Claim.REDELIVERY;
+                    }
+                    return Claim.REPLAY;
+                }
+            }
+        } catch (SQLException e) {
+            throw failure("the replay store", e);
+        }
+    }
+
+    public void handled(String deviceId, String msgId) {
         try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("insert into seen_messages (device_id, msg_id, seen_at) values (?, ?, ?)")) {
+             PreparedStatement ps = c.prepareStatement("update seen_messages set handled = true where device_id = ? and msg_id = ?")) {
             ps.setString(1, deviceId);
             ps.setString(2, msgId);
-            ps.setObject(3, now.atOffset(ZoneOffset.UTC));
             ps.executeUpdate();
-            return true;
-        } catch (SQLIntegrityConstraintViolationException e) {
-            return false;
         } catch (SQLException e) {
-            if ("23505".equals(e.getSQLState())) {
-                return false;
-            }
-            throw new IllegalStateException("replay store unavailable: " + e.getMessage(), e);
+            throw failure("the replay store", e);
         }
     }
 
@@ -46,7 +76,14 @@ public final class ReplayGuard {
             ps.setObject(1, cutoff.atOffset(ZoneOffset.UTC));
             return ps.executeUpdate();
         } catch (SQLException e) {
-            throw new IllegalStateException("replay store purge failed: " + e.getMessage(), e);
+            throw failure("the replay store purge", e);
         }
+    }
+
+    private static RuntimeException failure(String what, SQLException e) {
+        if (StoreUnavailableException.isUnavailable(e)) {
+            return new StoreUnavailableException(what + " is unavailable", e);
+        }
+        return new IllegalStateException(what + " failed: " + e.getMessage(), e);
     }
 }

@@ -18,10 +18,12 @@ import io.deviceguard.routes.AuditPersistence;
 import io.deviceguard.routes.DeviceAuthCheck;
 import io.deviceguard.routes.DeviceInboundRoutes;
 import io.deviceguard.routes.PipelineErrorConfiguration;
+import io.deviceguard.routes.StoreOutageGuard;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
@@ -83,6 +85,10 @@ public final class Platform implements AutoCloseable {
                 new BrokerControl(broker.server()), Clock.systemUTC());
         started.push(integrity);
         camel.bind("integritySteps", integrity.steps());
+        StoreOutageGuard outageGuard = new StoreOutageGuard(services.database().dataSource(), audit,
+                List.of("telemetry-in", "events-in"));
+        started.push(outageGuard);
+        camel.bind("storeOutageGuard", outageGuard);
         camel.bind("integrityRejection", integrity.rejection());
         camel.setOverrideProperties(camelProperties());
         started.push(() -> camel.stop());

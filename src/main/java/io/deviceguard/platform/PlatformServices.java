@@ -37,7 +37,8 @@ public final class PlatformServices implements AutoCloseable {
         AuditLog audit = new AuditLog(db.dataSource(), settings.getInt(SettingKeys.AUDIT_QUEUE_CAPACITY),
                 settings.getInt(SettingKeys.AUDIT_BATCH_SIZE), new AuditLog.Checkpointing(checkpoints,
                 settings.getInt(SettingKeys.AUDIT_CHECKPOINT_ROWS),
-                java.time.Duration.ofSeconds(settings.getInt(SettingKeys.AUDIT_CHECKPOINT_SECONDS))));
+                java.time.Duration.ofSeconds(settings.getInt(SettingKeys.AUDIT_CHECKPOINT_SECONDS))),
+                platform ? settings.home().data().resolve("audit").resolve("journal.jsonl") : null);
         return new PlatformServices(settings.home(), pki, db, audit);
     }
 

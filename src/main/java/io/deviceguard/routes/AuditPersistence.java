@@ -30,7 +30,9 @@ public final class AuditPersistence {
                 .detail("bytes", body == null ? 0 : body.length)
                 .detail("qos", exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_QOS, Integer.class))
                 .build());
-        exchange.getMessage().setHeader(DeviceHeaders.AUDIT_SEQ, r.seq());
+        if (!r.isJournaled()) {
+            exchange.getMessage().setHeader(DeviceHeaders.AUDIT_SEQ, r.seq());
+        }
     }
 
     public void refused(Exchange exchange) {
@@ -48,7 +50,8 @@ public final class AuditPersistence {
 
     public void failed(Exchange exchange) {
         Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
-        audit.recordAndWait(AuditEvent.of(AuditCategory.ERROR, "route-failure")
+        java.sql.SQLException sql = sqlCause(t);
+        audit.recordAndWait(AuditEvent.of(AuditCategory.ERROR, sql != null ? "sql-error" : "route-failure")
                 .failed()
                 .target(exchange.getFromRouteId())
                 .detail("route", exchange.getFromRouteId())
@@ -56,6 +59,17 @@ public final class AuditPersistence {
                 .detail("exception", t == null ? null : t.getClass().getName())
                 .detail("message", t == null ? null : Redaction.redact(t.getMessage()))
                 .detail("device", exchange.getMessage().getHeader(DeviceHeaders.DEVICE_ID, String.class))
+                .detail("sqlState", sql == null ? null : sql.getSQLState())
+                .detail("sqlMessage", sql == null ? null : Redaction.redact(sql.getMessage()))
                 .build());
+    }
+
+    private static java.sql.SQLException sqlCause(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause() == c ? null : c.getCause()) {
+            if (c instanceof java.sql.SQLException s) {
+                return s;
+            }
+        }
+        return null;
     }
 }

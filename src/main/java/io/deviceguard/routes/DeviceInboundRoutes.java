@@ -54,7 +54,7 @@ public final class DeviceInboundRoutes extends RouteBuilder {
 
         from("direct:route-failure").routeId("route-failure")
                 .bean("auditPersistence", "failed")
-                .log(org.apache.camel.LoggingLevel.ERROR, "Route ${routeId} failed: ${exception.class.name}");
+                .log(org.apache.camel.LoggingLevel.ERROR, "Route ${routeId} failed: ${exception.class.name}: ${exception.message}");
     }
 
     private void inbound(String kind) {
@@ -67,6 +67,7 @@ public final class DeviceInboundRoutes extends RouteBuilder {
                 .to("direct:integrity")
                 .to("direct:audit-persistence")
                 .setBody(exchangeProperty(DeviceHeaders.PAYLOAD_TEXT))
-                .to("direct:" + kind + "-accepted");
+                .to("direct:" + kind + "-accepted")
+                .bean("integritySteps", "handled");
     }
 }

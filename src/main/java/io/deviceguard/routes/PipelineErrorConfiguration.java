@@ -4,7 +4,8 @@ import org.apache.camel.builder.RouteConfigurationBuilder;
 
 /**
  * Error handling of the device pipeline. A refused message (unknown or inactive device) is audited with its reason,
- * a non-conforming one is quarantined and audited; either stops there: nothing downstream sees it. Any other failure is retried twice, then goes to the audited {@code route-failure} step
+ * a non-conforming one is quarantined and audited; either stops there: nothing downstream sees it. When the
+ * database cannot be reached, the message is left unacknowledged and the pipeline pauses ({@link StoreOutageGuard}). Any other failure is retried twice, then goes to the audited {@code route-failure} step
  * with the original message, so a failure is never silent and never stops the next message.
  */
 public final class PipelineErrorConfiguration extends RouteConfigurationBuilder {
@@ -24,6 +25,12 @@ public final class PipelineErrorConfiguration extends RouteConfigurationBuilder 
                 .end()
                 .onException(io.deviceguard.integrity.IntegrityViolation.class)
                 .handled(true)
-                .to("direct:integrity-rejected");
+                .to("direct:integrity-rejected")
+                .end()
+                // the database is away: not a bad message, so nothing is refused or acknowledged; the pipeline pauses
+                .onException(io.deviceguard.store.StoreUnavailableException.class,
+                        org.springframework.dao.DataAccessResourceFailureException.class)
+                .handled(false)
+                .bean("storeOutageGuard", "outage");
     }
 }

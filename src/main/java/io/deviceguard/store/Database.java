@@ -69,6 +69,9 @@ public final class Database implements AutoCloseable {
         cfg.setMaximumPoolSize(settings.getInt(SettingKeys.DB_POOL_SIZE));
         cfg.setPoolName("deviceguard-db");
         cfg.setInitializationFailTimeout(10_000);
+        // fail fast when the database is away: the audit log then journals locally instead of stalling its callers
+        cfg.setConnectionTimeout(3_000);
+        cfg.setValidationTimeout(2_000);
         HikariDataSource ds;
         try {
             ds = new HikariDataSource(cfg);

@@ -3,11 +3,14 @@ alter table devices add column certificate text;
 -- The device model, for per-model message schemas.
 alter table devices add column model varchar(64);
 
--- Message IDs seen per device within the replay window; a second insert of the same pair is a replay.
+-- Message IDs seen per device within the replay window; a second insert of the same pair is a replay, unless
+-- the first was never handled and the bytes are the same (the broker redelivering after a failure).
 create table seen_messages (
     device_id varchar(64)  not null,
     msg_id    varchar(64)  not null,
     seen_at   timestamptz(3) not null,
+    digest    char(64)     not null,
+    handled   boolean      not null,
     primary key (device_id, msg_id)
 );
 create index seen_messages_seen_at on seen_messages (seen_at);

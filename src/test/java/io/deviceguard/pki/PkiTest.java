@@ -65,7 +65,7 @@ class PkiTest {
             s.filter(p -> p.toString().endsWith(".key") || p.toString().endsWith(".p12")).forEach(secrets::add);
         }
         secrets.add(dir.resolve(Pki.PASSWORDS));
-        assertThat(secrets).hasSize(3 + 4 + 1); // root, device CA and server keys; four stores; passwords
+        assertThat(secrets).hasSize(4 + 4 + 1); // root, device CA, server and audit-signing keys; four stores; passwords
 
         Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
         for (Path p : secrets) {

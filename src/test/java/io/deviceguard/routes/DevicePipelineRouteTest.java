@@ -77,6 +77,8 @@ class DevicePipelineRouteTest extends CamelTestSupport {
                 new BrokerControl(null), Clock.systemUTC());
         registry.bind("integritySteps", integrity.steps());
         registry.bind("integrityRejection", integrity.rejection());
+        registry.bind("storeOutageGuard", new StoreOutageGuard(services.database().dataSource(), services.audit(),
+                List.of("telemetry-in", "events-in")));
     }
 
     @Override
