@@ -15,7 +15,7 @@ import picocli.CommandLine.Parameters;
 
 /** {@code deviceguard device ...}: the device registry. */
 @Command(name = "device", mixinStandardHelpOptions = true, description = "Manage devices.",
-        subcommands = {DeviceCommand.Create.class})
+        subcommands = {DeviceCommand.Create.class, DeviceCommand.Sign.class})
 public final class DeviceCommand {
 
     /** {@code device create ID}: issue a certificate, register the device ACTIVE, write its files. */
@@ -48,6 +48,46 @@ public final class DeviceCommand {
                 spec.commandLine().getOut().printf("Wrote %s, %s, %s, %s, %s%n", b.key(), b.certificate(), b.pkcs12(),
                         b.pkcs12Password(), b.ca());
             }
+            return 0;
+        }
+    }
+
+    /** {@code device sign ID}: what a device does before it publishes, for trying the platform with mosquitto_pub. */
+    @Command(name = "sign", mixinStandardHelpOptions = true,
+            description = {"Print a signed message envelope (compact JWS, ES256, kid = ID) as device ID would publish it:",
+                    "{\"deviceId\",\"type\",\"msgId\",\"ts\",\"data\"} with a fresh msgId and the current time. For example:",
+                    "  mosquitto_pub ... -m \"$(./deviceguard device sign dev1 --key devices/dev1.key --data '{\"temp\":21.5}')\""})
+    static final class Sign implements Callable<Integer> {
+        @Parameters(index = "0", paramLabel = "ID", description = "The device ID (the certificate's CN)")
+        String id;
+
+        @Option(names = "--key", paramLabel = "FILE", required = true, description = "The device's private key (PEM)")
+        Path key;
+
+        @Option(names = "--type", paramLabel = "T", defaultValue = "telemetry", description = "telemetry or event (default ${DEFAULT-VALUE})")
+        String type;
+
+        @Option(names = "--data", paramLabel = "JSON", required = true, description = "The data object, e.g. '{\"temp\":21.5}'")
+        String data;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            io.deviceguard.device.DeviceId.require(id);
+            if (!type.equals("telemetry") && !type.equals("event")) {
+                throw new IllegalArgumentException("--type must be telemetry or event");
+            }
+            com.fasterxml.jackson.databind.JsonNode d = new com.fasterxml.jackson.databind.ObjectMapper().readTree(data);
+            if (d == null || !d.isObject()) {
+                throw new IllegalArgumentException("--data must be a JSON object");
+            }
+            com.fasterxml.jackson.databind.node.ObjectNode payload = io.deviceguard.sdk.Envelope.payload(id, type,
+                    java.util.UUID.randomUUID().toString(), System.currentTimeMillis(), java.util.Map.of());
+            payload.set("data", d);
+            spec.commandLine().getOut().println(io.deviceguard.sdk.Envelope.sign(io.deviceguard.pki.Pem.readPrivateKey(key), id,
+                    payload.toString()));
             return 0;
         }
     }

@@ -20,6 +20,7 @@ public final class IntegrityServices implements AutoCloseable {
     private final IntegrityMetrics metrics = new IntegrityMetrics();
     private final Quarantine quarantine;
     private final ScheduledExecutorService purger;
+    private javax.management.ObjectName mbean;
 
     public IntegrityServices(IntegrityPolicy policy, DataSource dataSource, AuditLog audit, BrokerControl broker, Clock clock) {
         ReplayGuard replay = new ReplayGuard(dataSource);
@@ -49,6 +50,11 @@ public final class IntegrityServices implements AutoCloseable {
         return rejection;
     }
 
+    /** Publishes the counters as a JMX MBean named after {@code node}. */
+    public void registerMBean(String node) {
+        mbean = IntegrityMetricsMBean.register(metrics, node);
+    }
+
     public IntegrityMetrics metrics() {
         return metrics;
     }
@@ -60,5 +66,8 @@ public final class IntegrityServices implements AutoCloseable {
     @Override
     public void close() {
         purger.shutdownNow();
+        if (mbean != null) {
+            IntegrityMetricsMBean.unregister(mbean);
+        }
     }
 }

@@ -84,6 +84,7 @@ public final class Platform implements AutoCloseable {
         integrity = new IntegrityServices(integrityPolicy, services.database().dataSource(), audit,
                 new BrokerControl(broker.server()), Clock.systemUTC());
         started.push(integrity);
+        integrity.registerMBean(settings.get(SettingKeys.NODE_ID));
         camel.bind("integritySteps", integrity.steps());
         StoreOutageGuard outageGuard = new StoreOutageGuard(services.database().dataSource(), audit,
                 List.of("telemetry-in", "events-in"));

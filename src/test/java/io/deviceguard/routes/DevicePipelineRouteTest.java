@@ -119,7 +119,9 @@ class DevicePipelineRouteTest extends CamelTestSupport {
     /** Sends what the broker would deliver: the payload, its topic and the publisher stamp of {@code publisher}. */
     private void send(String kind, String topic, String payload, String publisher) {
         org.eclipse.paho.mqttv5.common.packet.MqttProperties props = new org.eclipse.paho.mqttv5.common.packet.MqttProperties();
-        props.setUserProperties(List.of(new org.eclipse.paho.mqttv5.common.packet.UserProperty("dg-publisher", publisher)));
+        if (publisher != null) {
+            props.setUserProperties(List.of(new org.eclipse.paho.mqttv5.common.packet.UserProperty("dg-publisher", publisher)));
+        }
         template.sendBodyAndHeaders("direct:mqtt-" + kind, payload.getBytes(java.nio.charset.StandardCharsets.UTF_8),
                 java.util.Map.of(PahoMqtt5Constants.MQTT_TOPIC, topic, PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, props));
     }
@@ -219,5 +221,37 @@ class DevicePipelineRouteTest extends CamelTestSupport {
         sink.message(0).body().contains("\"n\":2");
         send("telemetry", "devices/sensor-3/telemetry", signed("sensor-3", "telemetry", java.util.Map.of("n", 2)));
         sink.assertIsSatisfied();
+    }
+
+    @Test
+    void aMessageWhosePublisherStampNamesAnotherDeviceIsRefused() throws Exception {
+        adviseAndStart();
+        register("sensor-4", DeviceStatus.ACTIVE);
+        MockEndpoint sink = getMockEndpoint("mock:telemetry-sink");
+        sink.expectedMessageCount(0);
+        NotifyBuilder done = new NotifyBuilder(context).whenDone(2).create();
+
+        send("telemetry", "devices/sensor-4/telemetry", signed("sensor-4", "telemetry", java.util.Map.of("t", 1)), "sensor-5");
+        send("telemetry", "devices/sensor-4/telemetry", signed("sensor-4", "telemetry", java.util.Map.of("t", 2)), null);
+
+        assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
+        sink.assertIsSatisfied();
+        assertThat(services.integrityQuarantine().list("sensor-4", "identity_mismatch", 10)).hasSize(2);
+    }
+
+    @Test
+    void aDeviceWithoutARegisteredCertificateCannotBeVerified() throws Exception {
+        adviseAndStart();
+        register("legacy-1", DeviceStatus.ACTIVE);
+        try (var c = services.database().dataSource().getConnection(); var st = c.createStatement()) {
+            st.executeUpdate("update devices set certificate = null where id = 'legacy-1'");
+        }
+        MockEndpoint sink = getMockEndpoint("mock:telemetry-sink");
+        sink.expectedMessageCount(0);
+        NotifyBuilder done = new NotifyBuilder(context).whenDone(1).create();
+        send("telemetry", "devices/legacy-1/telemetry", signed("legacy-1", "telemetry", java.util.Map.of("t", 1)));
+        assertThat(done.matches(10, TimeUnit.SECONDS)).isTrue();
+        sink.assertIsSatisfied();
+        assertThat(services.integrityQuarantine().list("legacy-1", "no_registered_key", 10)).hasSize(1);
     }
 }
