@@ -12,6 +12,10 @@ public enum AuditCategory {
     MESSAGE,
     /** Registry changes: devices created, suspended, revoked. */
     DEVICE,
+    /** Operator accounts and sessions: logins and failed logins, lockouts, logouts, expiries, account and role changes. */
+    USER,
+    /** Admin API calls, allowed or denied, each with its user, role, request ID and source address. */
+    API,
     /** Route failures and database errors. */
     ERROR;
 
