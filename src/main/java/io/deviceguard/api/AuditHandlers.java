@@ -3,6 +3,7 @@ package io.deviceguard.api;
 import io.deviceguard.audit.AuditCategory;
 import io.deviceguard.audit.AuditQuery;
 import io.deviceguard.audit.AuditSearch;
+import io.deviceguard.device.DeviceId;
 import io.deviceguard.user.Username;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
@@ -28,8 +29,9 @@ final class AuditHandlers {
             throw ApiProblem.badRequest("invalid_query", "query parameter 'user' is not a valid username: " + Username.RULE);
         }
         String device = q.get("device");
-        if (device != null) {
-            DeviceHandlers.deviceId(device, "query parameter 'device'", null);
+        if (device != null && !DeviceId.isValid(device)) {
+            throw ApiProblem.badRequest("invalid_query", "query parameter 'device' is not a valid device ID: 1-64"
+                    + " characters, letters, digits, '.', '_' or '-', starting with a letter or digit");
         }
         String category = q.get("category");
         if (category != null && Arrays.stream(AuditCategory.values()).noneMatch(c -> c.label().equals(category))) {

@@ -20,8 +20,8 @@ final class SessionHandlers {
         RequestBody body = r.json(Set.of("username", "password"));
         String username = body.text("username");
         String password = body.text("password");
-        if (username.length() > 64) {
-            throw ApiProblem.invalidField("username", "field 'username' has more than 64 characters");
+        if (!Username.isValid(username)) {
+            throw ApiProblem.invalidField("username", "field 'username' is not a valid username: " + Username.RULE);
         }
         if (password.isEmpty() || password.length() > MAX_PASSWORD_CHARS) {
             throw ApiProblem.invalidField("password", "field 'password' must have 1 to " + MAX_PASSWORD_CHARS + " characters");

@@ -31,7 +31,7 @@ public final class AuditCommand {
             description = {"Print the newest audit rows. Over the admin API when logged in (admin, auditor);",
                     "with --home (or when not logged in) on the host, against the home's database."})
     static final class ListRows implements Callable<Integer> {
-        private static final String ROW = "%-8s %-24s %-10s %-9s %-24s %-16s %-28s %s%n";
+        private static final String ROW = "%-8s %-24s %-10s %-9s %-24s %-14s %-28s %s%n";
         private static final Pattern RELATIVE = Pattern.compile("([0-9]{1,6})([smhd])");
 
         @Mixin
@@ -62,13 +62,13 @@ public final class AuditCommand {
 
         @Override
         public Integer call() {
-            if (limit < 1 || limit > 10_000) {
-                throw new IllegalArgumentException("--limit must be between 1 and 10000");
+            if (limit < 1 || limit > 100_000) {
+                throw new IllegalArgumentException("--limit must be between 1 and 100000");
             }
             Instant from = since(since);
+            Optional<ApiClient> api = Connection.api(spec, home);
             PrintWriter out = spec.commandLine().getOut();
             out.printf(ROW, "SEQ", "TIME (UTC)", "CATEGORY", "OUTCOME", "ACTOR", "ACTION", "TARGET", "DETAILS");
-            Optional<ApiClient> api = Connection.api(spec, home);
             if (api.isPresent()) {
                 Map<String, String> q = new LinkedHashMap<>();
                 q.put("category", category);

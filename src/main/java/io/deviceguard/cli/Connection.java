@@ -1,12 +1,16 @@
 package io.deviceguard.cli;
 
+import io.deviceguard.config.Home;
+import java.nio.file.Files;
 import java.util.Optional;
 import picocli.CommandLine.Model.CommandSpec;
 
 /**
- * Where a command does its work. With {@code --home} it is a host command on that home's database, as before there
- * was an API (bootstrap, recovery). Without {@code --home} but with a stored login it calls the admin API as the
- * logged-in user. With neither, it is a host command on the current folder, as it always was.
+ * Where a command does its work. With {@code --home DIR} it is a host command on that home's database (bootstrap,
+ * recovery, and everything the CLI did before there was an API). Without {@code --home} but with a stored login it
+ * calls the admin API as the logged-in user. With neither, it works on the current folder as a home only if the
+ * folder is one (so that running from a home keeps working); anywhere else it is refused rather than quietly creating
+ * a new PKI and database there, for instance just after a logout.
  */
 final class Connection {
 
@@ -23,6 +27,18 @@ final class Connection {
         if (home.given()) {
             return Optional.empty();
         }
-        return CliSession.load(environment(spec)).map(ApiClient::of);
+        Optional<CliSession> session = CliSession.load(environment(spec));
+        if (session.isPresent()) {
+            return session.map(ApiClient::of);
+        }
+        if (isHome(home.home())) {
+            return Optional.empty();
+        }
+        throw new CliFailure("not logged in: run 'deviceguard login' first, or give --home DIR to work on the"
+                + " platform's host");
+    }
+
+    private static boolean isHome(Home h) {
+        return Files.isDirectory(h.certs()) || Files.isDirectory(h.data()) || Files.isRegularFile(h.propertiesFile());
     }
 }

@@ -117,9 +117,9 @@ public final class DeviceCommand {
             if (limit < 1 || limit > 10_000) {
                 throw new IllegalArgumentException("--limit must be between 1 and 10000");
             }
+            Optional<ApiClient> api = Connection.api(spec, home);
             PrintWriter out = spec.commandLine().getOut();
             out.printf(ROW, "ID", "STATUS", "NOT AFTER (UTC)", "CERTIFICATE SHA-256");
-            Optional<ApiClient> api = Connection.api(spec, home);
             if (api.isPresent()) {
                 for (JsonNode d : api.get().get("/api/v1/devices", Map.of("limit", Integer.toString(limit))).path("devices")) {
                     out.printf(ROW, d.path("id").asText(), d.path("status").asText(), d.path("notAfter").asText(),

@@ -52,10 +52,10 @@ public final class UserCommand {
         public Integer call() {
             Role r = role(role);
             name(name);
+            Optional<ApiClient> api = Connection.api(spec, home);
             char[] password = PasswordInput.read(Connection.environment(spec), passwordStdin,
                     "Password for " + name + ": ", true);
             try {
-                Optional<ApiClient> api = Connection.api(spec, home);
                 if (api.isPresent()) {
                     Map<String, String> body = new LinkedHashMap<>();
                     body.put("username", name);
@@ -85,9 +85,9 @@ public final class UserCommand {
 
         @Override
         public Integer call() {
+            Optional<ApiClient> api = Connection.api(spec, home);
             PrintWriter out = spec.commandLine().getOut();
             out.printf(HEADER, "USERNAME", "ROLE", "STATE", "CREATED (UTC)", "LOCKED UNTIL");
-            Optional<ApiClient> api = Connection.api(spec, home);
             if (api.isPresent()) {
                 for (JsonNode u : api.get().get("/api/v1/users", Map.of()).path("users")) {
                     out.printf(HEADER, u.path("username").asText(), u.path("role").asText(), u.path("state").asText(),
@@ -131,7 +131,8 @@ public final class UserCommand {
                     state = onHost().apply(host, name).state();
                 }
             }
-            spec.commandLine().getOut().printf("User %s: %s (now %s).%n", name, verb() + "d", state);
+            spec.commandLine().getOut().printf("User %s: %s (now %s).%n", name, verb().endsWith("e") ? verb() + "d"
+                    : verb() + "ed", state);
             return 0;
         }
     }

@@ -6,6 +6,7 @@ import io.deviceguard.audit.AuditLog;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -66,7 +67,7 @@ public final class Sessions {
     }
 
     private Login doLogin(String username, char[] password, String source, String requestId) {
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
         if (!Username.isValid(username)) {
             hasher.verifyNothing(password);
             throw refuse(UNKNOWN, null, source, requestId, AuthenticationException.Reason.BAD_CREDENTIALS, 0);
