@@ -56,10 +56,13 @@ final class ApiResponder {
     void fail(Exchange exchange) {
         Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
         ApiRequest r = ApiExchange.request(exchange);
-        String requestId = r == null ? "(none)" : r.requestId();
+        String requestId = r == null ? java.util.UUID.randomUUID().toString() : r.requestId();
         ApiProblem p = problem(t, requestId);
         if (r != null) {
             audit.record(r, p.status(), target(r), p.code());
+        } else {
+            // failed before the request was read: still a call, still a row
+            audit.recordUnrouted("unreadable", "?", "?", "(unknown)", requestId, p.status(), p.code());
         }
         Message m = exchange.getMessage();
         m.removeHeaders("*");

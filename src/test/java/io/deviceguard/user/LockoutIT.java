@@ -8,27 +8,25 @@ import io.deviceguard.testing.AdminApiClient.Reply;
 import io.deviceguard.testing.MutableClock;
 import io.deviceguard.testing.TestPlatform;
 import io.deviceguard.testing.TestSecrets;
-import java.nio.file.Path;
+import java.nio.file.Files;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZonedDateTime;
 import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.TestInstance;
 
 /**
  * Lockout after 5 failed logins within 15 minutes: the account is then refused even with the right password, until an
  * admin unlocks it or the window has passed; each failure, the lockout and the refusals are audited. Time moves by an
  * injected clock, never by sleeping.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class LockoutIT {
-
-    @TempDir
-    Path home;
 
     private final MutableClock clock = MutableClock.startingNow();
     private TestPlatform platform;
@@ -36,15 +34,17 @@ class LockoutIT {
     private final String password = TestSecrets.password();
     private final String adminPassword = TestSecrets.password();
 
-    @BeforeEach
-    void start() {
-        platform = TestPlatform.start(home, Map.of(), clock, Map.of());
+    @BeforeAll
+    void start() throws Exception {
+        platform = TestPlatform.start(Files.createTempDirectory("lockout"), Map.of(), clock, Map.of());
         api = AdminApiClient.of(platform);
-        platform.createUser("carol", Role.OPERATOR, password);
+        for (String user : List.of("carol", "chris", "cleo")) {
+            platform.createUser(user, Role.OPERATOR, password);
+        }
         platform.createUser("root", Role.ADMIN, adminPassword);
     }
 
-    @AfterEach
+    @AfterAll
     void stop() {
         platform.close();
     }
@@ -94,20 +94,20 @@ class LockoutIT {
 
     @Test
     void theLockEndsByItselfAfterTheWindow() {
-        failFiveTimes("carol");
+        failFiveTimes("chris");
         clock.advance(Duration.ofMinutes(14));
-        assertThat(api.login("carol", password).status()).as("still locked").isEqualTo(429);
+        assertThat(api.login("chris", password).status()).as("still locked").isEqualTo(429);
         clock.advance(Duration.ofMinutes(2));
-        assertThat(api.login("carol", password).status()).isEqualTo(200);
+        assertThat(api.login("chris", password).status()).isEqualTo(200);
     }
 
     @Test
     void failuresSpreadOverMoreThanTheWindowDoNotLock() {
         for (int i = 0; i < 6; i++) {
-            assertThat(api.login("carol", "wrong " + i + " " + TestSecrets.MARKER).status()).isEqualTo(401);
+            assertThat(api.login("cleo", "wrong " + i + " " + TestSecrets.MARKER).status()).isEqualTo(401);
             clock.advance(Duration.ofMinutes(4));
         }
-        assertThat(api.login("carol", password).status()).isEqualTo(200);
+        assertThat(api.login("cleo", password).status()).isEqualTo(200);
     }
 
     @Test
@@ -115,8 +115,10 @@ class LockoutIT {
         failFiveTimes("nobody");
         Reply r = api.login("nobody", "whatever " + TestSecrets.MARKER);
         assertThat(r.status()).isEqualTo(429);
-        assertThat(platform.audit(100)).filteredOn(x -> x.action().equals("login") && x.category().equals("user"))
+        assertThat(platform.audit(500)).filteredOn(x -> x.action().equals("login") && x.category().equals("user"))
                 .as("a name without account is not written down: it may be a password typed in the wrong field")
-                .allSatisfy(x -> assertThat(x.actor()).isEqualTo("(unknown)"));
+                .noneMatch(x -> x.actor().equals("nobody") || String.valueOf(x.target()).contains("nobody")
+                        || String.valueOf(x.details()).contains("nobody"))
+                .anyMatch(x -> x.actor().equals("(unknown)"));
     }
 }

@@ -7,12 +7,14 @@ import io.deviceguard.testing.AdminApiClient.Reply;
 import io.deviceguard.testing.MutableClock;
 import io.deviceguard.testing.TestPlatform;
 import io.deviceguard.testing.TestSecrets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Map;
-import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -20,10 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  * the account is disabled; each end is audited and the next call learns why it is refused. An injected clock moves
  * time.
  */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class SessionExpiryIT {
-
-    @TempDir
-    Path home;
 
     private final MutableClock clock = MutableClock.startingNow();
     private TestPlatform platform;
@@ -31,15 +31,15 @@ class SessionExpiryIT {
     private final String password = TestSecrets.password();
     private final String erinPassword = TestSecrets.password();
 
-    @BeforeEach
-    void start() {
-        platform = TestPlatform.start(home, Map.of(), clock, Map.of());
+    @BeforeAll
+    void start() throws Exception {
+        platform = TestPlatform.start(Files.createTempDirectory("sessions"), Map.of(), clock, Map.of());
         api = AdminApiClient.of(platform);
         platform.createUser("dave", Role.ADMIN, password);
         platform.createUser("erin", Role.OPERATOR, erinPassword);
     }
 
-    @AfterEach
+    @AfterAll
     void stop() {
         platform.close();
     }
@@ -77,16 +77,20 @@ class SessionExpiryIT {
     }
 
     @Test
-    void theLimitsAreConfigurable() {
-        platform.close();
-        platform = TestPlatform.start(home, Map.of("deviceguard.users.sessionIdleMinutes", "2",
-                "deviceguard.users.sessionLifetimeMinutes", "3"), clock, Map.of());
-        api = AdminApiClient.of(platform);
-        String token = api.token("dave", password);
-        clock.advance(Duration.ofSeconds(119));
-        assertThat(api.get("/api/v1/devices", token).status()).isEqualTo(200);
-        clock.advance(Duration.ofSeconds(62));
-        assertThat(api.get("/api/v1/devices", token).detail()).isEqualTo("the session reached its lifetime of 3 minutes: log in again");
+    void theLimitsAreConfigurable(@TempDir Path home) {
+        MutableClock own = MutableClock.startingNow();
+        try (TestPlatform p = TestPlatform.start(home, Map.of("deviceguard.users.sessionIdleMinutes", "2",
+                "deviceguard.users.sessionLifetimeMinutes", "3"), own, Map.of())) {
+            p.createUser("fay", Role.AUDITOR, password);
+            AdminApiClient client = AdminApiClient.of(p);
+            String token = client.token("fay", password);
+            own.advance(Duration.ofSeconds(119));
+            assertThat(client.get("/api/v1/audit?limit=1", token).status()).isEqualTo(200);
+            own.advance(Duration.ofSeconds(62));
+            assertThat(client.get("/api/v1/audit?limit=1", token).detail())
+                    .isEqualTo("the session reached its lifetime of 3 minutes: log in again");
+            assertThat(client.login("fay", password).json().path("idleTimeoutSeconds").asInt()).isEqualTo(120);
+        }
     }
 
     @Test
