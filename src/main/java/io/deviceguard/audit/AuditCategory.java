@@ -16,6 +16,10 @@ public enum AuditCategory {
     INTEGRITY,
     /** Behaviour flagged as abnormal: a device sending too many non-conforming messages, takeovers. */
     ANOMALY,
+    /** Operator accounts and sessions: logins and failed logins, lockouts, logouts, expiries, account and role changes. */
+    USER,
+    /** Admin API calls, allowed or denied, each with its user, role, request ID and source address. */
+    API,
     /** Route failures and database errors. */
     ERROR;
 

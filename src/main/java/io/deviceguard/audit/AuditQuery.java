@@ -49,6 +49,55 @@ public final class AuditQuery {
         }
     }
 
+    /**
+     * Rows matching every filter of {@code s} that is set, newest first. A user filter matches the rows the user did
+     * and those about the account ({@code target = user:NAME}); a device filter the rows the device did and those
+     * about it.
+     */
+    public List<AuditRecord> search(AuditSearch s) {
+        StringBuilder sql = new StringBuilder("select seq, ts, category, actor_type, actor, action, target, outcome,"
+                + " details, prev_hash, hash from audit_events where 1 = 1");
+        List<Object> args = new ArrayList<>();
+        if (s.category() != null) {
+            sql.append(" and category = ?");
+            args.add(s.category());
+        }
+        if (s.user() != null) {
+            sql.append(" and ((actor_type = 'user' and actor = ?) or target = ?)");
+            args.add(s.user());
+            args.add("user:" + s.user());
+        }
+        if (s.device() != null) {
+            sql.append(" and ((actor_type = 'device' and actor = ?) or target = ?)");
+            args.add(s.device());
+            args.add(s.device());
+        }
+        if (s.outcome() != null) {
+            sql.append(" and outcome = ?");
+            args.add(s.outcome());
+        }
+        if (s.since() != null) {
+            sql.append(" and ts >= ?");
+            args.add(s.since().atOffset(java.time.ZoneOffset.UTC));
+        }
+        sql.append(" order by seq desc");
+        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
+            for (int i = 0; i < args.size(); i++) {
+                ps.setObject(i + 1, args.get(i));
+            }
+            ps.setMaxRows(s.limit());
+            List<AuditRecord> out = new ArrayList<>();
+            try (ResultSet rs = ps.executeQuery()) {
+                while (rs.next()) {
+                    out.add(map(rs));
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new IllegalStateException("cannot read the audit trail: " + e.getMessage(), e);
+        }
+    }
+
     private static void add(StringBuilder sql, List<String> args, String column, String value) {
         if (value != null) {
             sql.append(" and ").append(column).append(" = ?");

@@ -1,28 +1,45 @@
 package io.deviceguard.cli;
 
+import com.fasterxml.jackson.databind.JsonNode;
 import io.deviceguard.config.SettingKeys;
 import io.deviceguard.config.Settings;
+import io.deviceguard.device.Device;
 import io.deviceguard.device.DeviceEnrollment;
+import io.deviceguard.device.DeviceId;
 import io.deviceguard.platform.PlatformServices;
+import io.deviceguard.pki.SecretFiles;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code deviceguard device ...}: the device registry. */
+/**
+ * {@code deviceguard device ...}: the device registry. Over the admin API when logged in (admin, operator); with
+ * {@code --home DIR}, or when not logged in, as a host command against the home's database.
+ */
 @Command(name = "device", mixinStandardHelpOptions = true, description = "Manage devices.",
-        subcommands = {DeviceCommand.Create.class, DeviceCommand.Sign.class})
+        subcommands = {DeviceCommand.Create.class, DeviceCommand.ListDevices.class, DeviceCommand.Show.class,
+                DeviceCommand.Sign.class})
 public final class DeviceCommand {
+
+    static final String ROW = "%-64s %-10s %-24s %s%n";
 
     /** {@code device create ID}: issue a certificate, register the device ACTIVE, write its files. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Issue a certificate for ID from the device CA, register ID as ACTIVE and write",
                     "ID.key, ID.pem, ID.p12 (password in ID.p12.password) and ca.pem to the output directory.",
-                    "Runs on the host, against the home's database; works while the platform runs."})
+                    "Over the admin API when logged in; with --home (or when not logged in) on the host,",
+                    "against the home's database; works while the platform runs."})
     static final class Create implements Callable<Integer> {
         @Mixin
         HomeOption home;
@@ -38,7 +55,11 @@ public final class DeviceCommand {
 
         @Override
         public Integer call() {
-            io.deviceguard.device.DeviceId.require(id);
+            DeviceId.require(id);
+            Optional<ApiClient> api = Connection.api(spec, home);
+            if (api.isPresent()) {
+                return viaApi(api.get());
+            }
             Settings settings = home.settings(Map.of());
             try (PlatformServices s = PlatformServices.open(settings, false)) {
                 DeviceEnrollment.Bundle b = new DeviceEnrollment(s.pki(), s.registry(), s.audit()).createWithHostKey(id,
@@ -49,6 +70,109 @@ public final class DeviceCommand {
                         b.pkcs12Password(), b.ca());
             }
             return 0;
+        }
+
+        /** The platform makes the key and hands it over once; written here as the host command writes it. */
+        private int viaApi(ApiClient api) {
+            JsonNode r = api.post("/api/v1/devices", Map.of("id", id));
+            JsonNode files = r.path("files");
+            Path key = out.resolve(id + ".key");
+            Path pem = out.resolve(id + ".pem");
+            Path p12 = out.resolve(id + ".p12");
+            Path p12Password = out.resolve(id + ".p12.password");
+            Path ca = out.resolve("ca.pem");
+            try {
+                Files.createDirectories(out.toAbsolutePath());
+                SecretFiles.writeOwnerOnly(key, files.path("key").asText().getBytes(StandardCharsets.US_ASCII));
+                Files.writeString(pem, files.path("certificate").asText(), StandardCharsets.US_ASCII);
+                SecretFiles.writeOwnerOnly(p12, Base64.getDecoder().decode(files.path("pkcs12").asText()));
+                SecretFiles.writeOwnerOnly(p12Password, (files.path("pkcs12Password").asText() + "\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                Files.writeString(ca, files.path("ca").asText(), StandardCharsets.US_ASCII);
+            } catch (IOException | IllegalArgumentException e) {
+                throw new CliFailure("device " + id + " is registered, but its files could not be written to " + out
+                        + ": " + e.getMessage() + " (its key is lost: revoke it and create another)", e);
+            }
+            JsonNode d = r.path("device");
+            spec.commandLine().getOut().printf("Device %s registered (ACTIVE), certificate %s valid until %s%n",
+                    id, d.path("certFingerprint").asText(), d.path("notAfter").asText());
+            spec.commandLine().getOut().printf("Wrote %s, %s, %s, %s, %s%n", key, pem, p12, p12Password, ca);
+            return 0;
+        }
+    }
+
+    /** {@code device list}. */
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "List registered devices, by ID.")
+    static final class ListDevices implements Callable<Integer> {
+        @Mixin
+        HomeOption home;
+
+        @Option(names = "--limit", paramLabel = "N", defaultValue = "1000", description = "At most N devices (default ${DEFAULT-VALUE})")
+        int limit;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            if (limit < 1 || limit > 10_000) {
+                throw new IllegalArgumentException("--limit must be between 1 and 10000");
+            }
+            Optional<ApiClient> api = Connection.api(spec, home);
+            PrintWriter out = spec.commandLine().getOut();
+            out.printf(ROW, "ID", "STATUS", "NOT AFTER (UTC)", "CERTIFICATE SHA-256");
+            if (api.isPresent()) {
+                for (JsonNode d : api.get().get("/api/v1/devices", Map.of("limit", Integer.toString(limit))).path("devices")) {
+                    out.printf(ROW, d.path("id").asText(), d.path("status").asText(), d.path("notAfter").asText(),
+                            d.path("certFingerprint").asText());
+                }
+            } else {
+                try (PlatformServices s = PlatformServices.open(home.settings(Map.of()), false)) {
+                    for (Device d : s.registry().list(limit)) {
+                        out.printf(ROW, d.id(), d.status(), d.notAfter(), d.certFingerprint());
+                    }
+                }
+            }
+            return 0;
+        }
+    }
+
+    /** {@code device show ID}. */
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one device's registry entry.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        HomeOption home;
+
+        @Parameters(index = "0", paramLabel = "ID")
+        String id;
+
+        @picocli.CommandLine.Spec
+        picocli.CommandLine.Model.CommandSpec spec;
+
+        @Override
+        public Integer call() {
+            DeviceId.require(id);
+            PrintWriter out = spec.commandLine().getOut();
+            Optional<ApiClient> api = Connection.api(spec, home);
+            if (api.isPresent()) {
+                JsonNode d = api.get().get("/api/v1/devices/" + id, Map.of());
+                print(out, d.path("id").asText(), d.path("status").asText(), d.path("certFingerprint").asText(),
+                        d.path("certSerial").asText(), d.path("notAfter").asText(), d.path("createdAt").asText());
+            } else {
+                try (PlatformServices s = PlatformServices.open(home.settings(Map.of()), false)) {
+                    Device d = s.registry().find(id).orElseThrow(() -> new CliFailure("no device '" + id + "'"));
+                    print(out, d.id(), d.status().name(), d.certFingerprint(), d.certSerial(), d.notAfter().toString(),
+                            d.createdAt().toString());
+                }
+            }
+            return 0;
+        }
+
+        private static void print(PrintWriter out, String id, String status, String fingerprint, String serial,
+                                  String notAfter, String created) {
+            out.printf("ID:                  %s%nStatus:              %s%nCertificate SHA-256: %s%n"
+                    + "Certificate serial:  %s%nNot after (UTC):     %s%nRegistered (UTC):    %s%n",
+                    id, status, fingerprint, serial, notAfter, created);
         }
     }
 

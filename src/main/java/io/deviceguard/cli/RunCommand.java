@@ -15,7 +15,7 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code deviceguard run}: starts the platform and runs until stopped (Ctrl-C, SIGTERM). */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Start the platform: the MQTT/TLS broker and the routes.",
+        description = {"Start the platform: the MQTT/TLS broker, the routes and the HTTPS admin API.",
                 "Any property can also be given as --name=value, e.g. --deviceguard.mqtt.host=127.0.0.1."})
 public final class RunCommand implements Callable<Integer> {
 
@@ -25,6 +25,9 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--mqtt-port", paramLabel = "N", description = "MQTT/TLS port (default 8883)")
     Integer mqttPort;
 
+    @Option(names = "--admin-port", paramLabel = "N", description = "HTTPS admin API port on loopback (default 8443)")
+    Integer adminPort;
+
     @Unmatched
     List<String> properties = new java.util.ArrayList<>();
 
@@ -33,6 +36,9 @@ public final class RunCommand implements Callable<Integer> {
         Map<String, String> props = parseProperties(properties);
         if (mqttPort != null) {
             props.put(SettingKeys.MQTT_PORT, Integer.toString(mqttPort));
+        }
+        if (adminPort != null) {
+            props.put(SettingKeys.API_PORT, Integer.toString(adminPort));
         }
         Platform platform = Platform.start(home.settings(props));
         CountDownLatch stopped = new CountDownLatch(1);

@@ -36,6 +36,15 @@ public final class SettingKeys {
     public static final String INTEGRITY_ANOMALY_THRESHOLD = "deviceguard.integrity.anomalyThreshold";
     public static final String INTEGRITY_ANOMALY_WINDOW = "deviceguard.integrity.anomalyWindowSeconds";
     public static final String INTEGRITY_SCHEMA_DIR = "deviceguard.integrity.schemaDir";
+    public static final String API_HOST = "deviceguard.api.host";
+    public static final String API_PORT = "deviceguard.api.port";
+    public static final String API_MAX_BODY_BYTES = "deviceguard.api.maxBodyBytes";
+    public static final String USERS_SESSION_IDLE_MINUTES = "deviceguard.users.sessionIdleMinutes";
+    public static final String USERS_SESSION_LIFETIME_MINUTES = "deviceguard.users.sessionLifetimeMinutes";
+    public static final String USERS_LOCKOUT_THRESHOLD = "deviceguard.users.lockoutThreshold";
+    public static final String USERS_LOCKOUT_WINDOW_MINUTES = "deviceguard.users.lockoutWindowMinutes";
+    public static final String USERS_BOOTSTRAP_ADMIN = "deviceguard.users.bootstrapAdmin";
+    public static final String USERS_BOOTSTRAP_PASSWORD_FILE = "deviceguard.users.bootstrapPasswordFile";
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
@@ -66,11 +75,20 @@ public final class SettingKeys {
             Map.entry(INTEGRITY_QUARANTINE_PAYLOAD_BYTES, SettingType.POSITIVE_INT),
             Map.entry(INTEGRITY_ANOMALY_THRESHOLD, SettingType.POSITIVE_INT),
             Map.entry(INTEGRITY_ANOMALY_WINDOW, SettingType.POSITIVE_INT),
-            Map.entry(INTEGRITY_SCHEMA_DIR, SettingType.TEXT)));
+            Map.entry(INTEGRITY_SCHEMA_DIR, SettingType.TEXT),
+            Map.entry(API_HOST, SettingType.HOST),
+            Map.entry(API_PORT, SettingType.PORT),
+            Map.entry(API_MAX_BODY_BYTES, SettingType.POSITIVE_INT),
+            Map.entry(USERS_SESSION_IDLE_MINUTES, SettingType.POSITIVE_INT),
+            Map.entry(USERS_SESSION_LIFETIME_MINUTES, SettingType.POSITIVE_INT),
+            Map.entry(USERS_LOCKOUT_THRESHOLD, SettingType.POSITIVE_INT),
+            Map.entry(USERS_LOCKOUT_WINDOW_MINUTES, SettingType.POSITIVE_INT),
+            Map.entry(USERS_BOOTSTRAP_ADMIN, SettingType.IDENTIFIER),
+            Map.entry(USERS_BOOTSTRAP_PASSWORD_FILE, SettingType.TEXT)));
 
     /** Keys whose empty value means "derive a default" rather than an error. */
     private static final Set<String> MAY_BE_EMPTY = Set.of(DB_URL, DB_USER, DB_PASSWORD, ROUTES_BROKER_HOST,
-            INTEGRITY_SCHEMA_DIR);
+            INTEGRITY_SCHEMA_DIR, USERS_BOOTSTRAP_PASSWORD_FILE);
     private static final Set<String> SECRET = Set.of(DB_PASSWORD);
 
     private SettingKeys() {

@@ -34,6 +34,20 @@ public final class KeyStores {
         }
     }
 
+    /** The PKCS#12 bytes of a key and its chain, for handing over without writing them to this host's disk. */
+    public static byte[] toPkcs12(char[] password, PrivateKey key, List<X509Certificate> chain) {
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            ks.setKeyEntry(KEY_ALIAS, key, password, chain.toArray(new Certificate[0]));
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            ks.store(out, password);
+            return out.toByteArray();
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot encode a PKCS#12 key store: " + e.getMessage(), e);
+        }
+    }
+
     public static void writeTrustStore(Path file, char[] password, List<X509Certificate> anchors) {
         try {
             KeyStore ks = KeyStore.getInstance("PKCS12");

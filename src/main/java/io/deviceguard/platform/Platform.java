@@ -1,5 +1,6 @@
 package io.deviceguard.platform;
 
+import io.deviceguard.api.AdminApi;
 import io.deviceguard.audit.AuditCategory;
 import io.deviceguard.audit.AuditEvent;
 import io.deviceguard.audit.AuditLog;
@@ -19,6 +20,9 @@ import io.deviceguard.routes.DeviceAuthCheck;
 import io.deviceguard.routes.DeviceInboundRoutes;
 import io.deviceguard.routes.PipelineErrorConfiguration;
 import io.deviceguard.routes.StoreOutageGuard;
+import io.deviceguard.user.AdminBootstrap;
+import io.deviceguard.user.UserServices;
+import io.deviceguard.user.UserSettings;
 import java.time.Clock;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -40,18 +44,32 @@ public final class Platform implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(Platform.class);
 
     private final Settings settings;
+    private final Clock clock;
+    private final Map<String, String> environment;
     private final Deque<AutoCloseable> started = new ArrayDeque<>();
     private PlatformServices services;
     private EmbeddedBroker broker;
     private IntegrityServices integrity;
+    private UserServices users;
+    private AdminApi adminApi;
     private Main camel;
 
-    private Platform(Settings settings) {
+    private Platform(Settings settings, Clock clock, Map<String, String> environment) {
         this.settings = settings;
+        this.clock = clock;
+        this.environment = environment;
     }
 
     public static Platform start(Settings settings) {
-        Platform p = new Platform(settings);
+        return start(settings, Clock.systemUTC(), System.getenv());
+    }
+
+    /**
+     * Starts with the clock that sessions and lockouts go by (tests move it) and the environment that may hold the
+     * bootstrap admin password.
+     */
+    public static Platform start(Settings settings, Clock clock, Map<String, String> environment) {
+        Platform p = new Platform(settings, clock, environment);
         try {
             p.doStart();
             return p;
@@ -74,6 +92,11 @@ public final class Platform implements AutoCloseable {
         broker = EmbeddedBroker.start(settings, pki, new DeviceSecurityManager(policy, audit), audit);
         started.push(broker);
 
+        users = UserServices.create(services.database().dataSource(), audit, clock, UserSettings.from(settings));
+        AdminBootstrap.Outcome admin = AdminBootstrap.run(settings, environment, users.accounts());
+        adminApi = AdminApi.start(settings, services, users);
+        started.push(adminApi);
+
         camel = new Main();
         camel.configure().addRoutesBuilder(new PipelineErrorConfiguration());
         camel.configure().addRoutesBuilder(new DeviceInboundRoutes());
@@ -91,6 +114,7 @@ public final class Platform implements AutoCloseable {
         started.push(outageGuard);
         camel.bind("storeOutageGuard", outageGuard);
         camel.bind("integrityRejection", integrity.rejection());
+        adminApi.bindTo(camel);
         camel.setOverrideProperties(camelProperties());
         started.push(() -> camel.stop());
         try {
@@ -105,15 +129,18 @@ public final class Platform implements AutoCloseable {
         audit.recordAndWait(AuditEvent.of(AuditCategory.PLATFORM, "start")
                 .detail("node", settings.get(SettingKeys.NODE_ID))
                 .detail("home", settings.home().root().toString())
-                .detail("listeners", "mqtt+tls " + settings.get(SettingKeys.MQTT_HOST) + ":" + broker.mqttPort())
+                .detail("listeners", "mqtt+tls " + settings.get(SettingKeys.MQTT_HOST) + ":" + broker.mqttPort()
+                        + ", admin-api https " + adminApi.host() + ":" + adminApi.port())
+                .detail("adminAccount", admin.name().toLowerCase())
                 .detail("tlsProtocols", settings.get(SettingKeys.TLS_PROTOCOLS))
                 .detail("tlsCipherSuites", settings.get(SettingKeys.TLS_CIPHER_SUITES))
                 .detail("clientCertificates", "required")
                 .detail("database", services.database().vendor())
                 .detail("startupMillis", ms)
                 .build());
-        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{} (home {})", ms,
-                settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), settings.home().root());
+        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{} (home {})", ms,
+                settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(), adminApi.port(),
+                settings.home().root());
     }
 
     private Map<String, Object> camelProperties() {
@@ -136,6 +163,15 @@ public final class Platform implements AutoCloseable {
 
     public int mqttPort() {
         return broker.mqttPort();
+    }
+
+    /** The port of the HTTPS admin API. */
+    public int adminPort() {
+        return adminApi.port();
+    }
+
+    public UserServices users() {
+        return users;
     }
 
     public EmbeddedBroker broker() {

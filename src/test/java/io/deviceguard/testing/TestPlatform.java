@@ -10,6 +10,10 @@ import io.deviceguard.device.DeviceEnrollment;
 import io.deviceguard.platform.Platform;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import io.deviceguard.user.Actor;
+import io.deviceguard.user.Role;
+import io.deviceguard.user.UserAccount;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
@@ -36,17 +40,23 @@ public final class TestPlatform implements AutoCloseable {
     }
 
     public static TestPlatform start(Path home, Map<String, String> extra) {
+        return start(home, extra, Clock.systemUTC(), Map.of());
+    }
+
+    /** With the clock sessions and lockouts go by, and the environment the platform sees (bootstrap password). */
+    public static TestPlatform start(Path home, Map<String, String> extra, Clock clock, Map<String, String> environment) {
         Map<String, String> props = new HashMap<>(testProperties());
         props.putAll(extra);
         Settings settings = Settings.load(new Home(home), props, Map.of());
-        return new TestPlatform(home, Platform.start(settings));
+        return new TestPlatform(home, Platform.start(settings, clock, environment));
     }
 
-    /** Loopback, a free port, a node ID of its own (the broker's JMX name). */
+    /** Loopback, free ports (MQTT, admin API), a node ID of its own (the broker's JMX name). */
     public static Map<String, String> testProperties() {
         Map<String, String> props = new HashMap<>();
         props.put("deviceguard.mqtt.host", "127.0.0.1");
         props.put("deviceguard.mqtt.port", Integer.toString(Ports.free()));
+        props.put("deviceguard.api.port", Integer.toString(Ports.free()));
         props.put("deviceguard.node.id", "test-" + UUID.randomUUID().toString().substring(0, 8));
         return props;
     }
@@ -61,6 +71,15 @@ public final class TestPlatform implements AutoCloseable {
 
     public int mqttPort() {
         return platform.mqttPort();
+    }
+
+    public int adminPort() {
+        return platform.adminPort();
+    }
+
+    /** Creates an enabled account as a host command would. */
+    public UserAccount createUser(String name, Role role, String password) {
+        return platform.users().accounts().create(name, role, password.toCharArray(), Actor.host("test"));
     }
 
     /** Creates an ACTIVE device with a host-made key; its files go to {@code HOME/devices/ID/}. */
@@ -104,6 +123,14 @@ public final class TestPlatform implements AutoCloseable {
             throw new AssertionError(sb.toString(), e);
         }
         return found[0];
+    }
+
+    /** The rows an admin API call left (its request ID is in their details), oldest first. */
+    public List<AuditRecord> auditOfRequest(String requestId) {
+        List<AuditRecord> rows = new java.util.ArrayList<>(audit(5000).stream()
+                .filter(r -> r.details() != null && r.details().contains("\"requestId\":\"" + requestId + "\"")).toList());
+        java.util.Collections.reverse(rows);
+        return rows;
     }
 
     public static Predicate<AuditRecord> row(String category, String action, String outcome) {

@@ -1,0 +1,77 @@
+package io.deviceguard.api;
+
+import io.deviceguard.config.SettingKeys;
+import io.deviceguard.config.Settings;
+import io.deviceguard.device.DeviceEnrollment;
+import io.deviceguard.platform.PlatformServices;
+import io.deviceguard.user.UserServices;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.Map;
+import org.apache.camel.main.Main;
+
+/** The admin API put together: the HTTPS listener, each endpoint's handler, the routes and their error handling. */
+public final class AdminApi implements AutoCloseable {
+
+    private final AdminApiServer server;
+    private final AdminApiRoutes routes;
+    private final ApiErrorHandling errors;
+
+    private AdminApi(AdminApiServer server, AdminApiRoutes routes, ApiErrorHandling errors) {
+        this.server = server;
+        this.routes = routes;
+        this.errors = errors;
+    }
+
+    /** Starts listening; requests get 404 problems until {@link #bindTo} has been called and the routes run. */
+    public static AdminApi start(Settings settings, PlatformServices services, UserServices users) {
+        ApiCallAudit audit = new ApiCallAudit(services.audit());
+        ApiResponder responder = new ApiResponder(audit);
+        SessionHandlers sessions = new SessionHandlers(users.sessions());
+        UserHandlers accounts = new UserHandlers(users.accounts());
+        DeviceHandlers devices = new DeviceHandlers(services.registry(),
+                new DeviceEnrollment(services.pki(), services.registry(), services.audit()),
+                Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS)));
+        AuditHandlers trail = new AuditHandlers(services.auditQuery());
+
+        Map<ApiEndpoint, ApiHandler> handlers = new EnumMap<>(ApiEndpoint.class);
+        handlers.put(ApiEndpoint.LOGIN, sessions::login);
+        handlers.put(ApiEndpoint.LOGOUT, sessions::logout);
+        handlers.put(ApiEndpoint.USERS_LIST, accounts::list);
+        handlers.put(ApiEndpoint.USERS_CREATE, accounts::create);
+        handlers.put(ApiEndpoint.USERS_SHOW, accounts::show);
+        handlers.put(ApiEndpoint.USERS_DISABLE, accounts::disable);
+        handlers.put(ApiEndpoint.USERS_ENABLE, accounts::enable);
+        handlers.put(ApiEndpoint.USERS_UNLOCK, accounts::unlock);
+        handlers.put(ApiEndpoint.USERS_ROLE, accounts::role);
+        handlers.put(ApiEndpoint.DEVICES_LIST, devices::list);
+        handlers.put(ApiEndpoint.DEVICES_CREATE, devices::create);
+        handlers.put(ApiEndpoint.DEVICES_SHOW, devices::show);
+        handlers.put(ApiEndpoint.AUDIT_LIST, trail::list);
+
+        AdminApiServer server = AdminApiServer.start(settings, services.pki(),
+                new UnroutedRequests(audit, settings.getInt(SettingKeys.API_MAX_BODY_BYTES)));
+        return new AdminApi(server, new AdminApiRoutes(handlers, new ApiGuard(users.sessions()), responder),
+                new ApiErrorHandling(responder));
+    }
+
+    /** Registers the listener's component and the routes with camel-main, before it starts. */
+    public void bindTo(Main camel) {
+        server.bindTo(camel);
+        camel.configure().addRoutesBuilder(errors);
+        camel.configure().addRoutesBuilder(routes);
+    }
+
+    public String host() {
+        return server.host();
+    }
+
+    public int port() {
+        return server.port();
+    }
+
+    @Override
+    public void close() {
+        server.close();
+    }
+}

@@ -1,0 +1,13 @@
+package io.deviceguard.audit;
+
+import java.time.Instant;
+
+/** What {@code audit list} and {@code GET /api/v1/audit} ask for; null means any. {@code limit} is at least 1. */
+public record AuditSearch(String category, String user, String device, String outcome, Instant since, int limit) {
+
+    public AuditSearch {
+        if (limit < 1) {
+            throw new IllegalArgumentException("limit must be at least 1");
+        }
+    }
+}
