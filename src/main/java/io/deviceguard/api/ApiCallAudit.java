@@ -35,7 +35,8 @@ public final class ApiCallAudit {
                        String requestId, int status, String target, String reason, String session) {
         AuditEvent.Builder b = AuditEvent.of(AuditCategory.API, action)
                 .actor(AuditEvent.ActorType.USER, user)
-                .target(target)
+                // a call on a collection or with no single subject still names what it touched: its path
+                .target(target != null ? target : path)
                 .detail("role", role)
                 .detail("method", method)
                 .detail("path", path)

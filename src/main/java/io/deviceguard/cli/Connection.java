@@ -39,6 +39,8 @@ final class Connection {
     }
 
     private static boolean isHome(Home h) {
-        return Files.isDirectory(h.certs()) || Files.isDirectory(h.data()) || Files.isRegularFile(h.propertiesFile());
+        // certs/ alone proves nothing: a fresh clone has certs/README.md; a home has a PKI, a database or settings
+        return Files.isRegularFile(h.certs().resolve(io.deviceguard.pki.Pki.PASSWORDS)) || Files.isDirectory(h.data())
+                || Files.isRegularFile(h.propertiesFile());
     }
 }

@@ -127,6 +127,7 @@ public final class Platform implements AutoCloseable {
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         audit.recordAndWait(AuditEvent.of(AuditCategory.PLATFORM, "start")
+                .target(settings.get(SettingKeys.NODE_ID))
                 .detail("node", settings.get(SettingKeys.NODE_ID))
                 .detail("home", settings.home().root().toString())
                 .detail("listeners", "mqtt+tls " + settings.get(SettingKeys.MQTT_HOST) + ":" + broker.mqttPort()
@@ -191,6 +192,7 @@ public final class Platform implements AutoCloseable {
         if (services != null && broker != null && camel != null) {
             try {
                 services.audit().recordAndWait(AuditEvent.of(AuditCategory.PLATFORM, "stop")
+                        .target(settings.get(SettingKeys.NODE_ID))
                         .detail("node", settings.get(SettingKeys.NODE_ID)).build());
             } catch (RuntimeException e) {
                 LOG.warn("platform stop not audited: {}", e.getMessage());

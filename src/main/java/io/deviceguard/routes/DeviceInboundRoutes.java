@@ -41,6 +41,7 @@ public final class DeviceInboundRoutes extends RouteBuilder {
         }
 
         from("direct:integrity-rejected").routeId("integrity-rejected")
+                .errorHandler(defaultErrorHandler())
                 .bean("integrityRejection", "handle")
                 .log(org.apache.camel.LoggingLevel.WARN, "Quarantined ${header.CamelMqttTopic}: ${exception.message}");
 
@@ -49,10 +50,13 @@ public final class DeviceInboundRoutes extends RouteBuilder {
                 .bean("auditPersistence", "accepted");
 
         from("direct:message-refused").routeId("message-refused")
+                .errorHandler(defaultErrorHandler())
                 .bean("auditPersistence", "refused")
                 .log("Refused ${header.CamelMqttTopic}: ${exception.message}");
 
+        // the audit steps of failures must not fail into themselves: their own errors are only logged
         from("direct:route-failure").routeId("route-failure")
+                .errorHandler(defaultErrorHandler())
                 .bean("auditPersistence", "failed")
                 .log(org.apache.camel.LoggingLevel.ERROR, "Route ${routeId} failed: ${exception.class.name}: ${exception.message}");
     }

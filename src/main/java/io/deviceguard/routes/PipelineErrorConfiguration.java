@@ -14,6 +14,18 @@ public final class PipelineErrorConfiguration extends RouteConfigurationBuilder 
 
     @Override
     public void configuration() {
+        // every other route (the user's YAML sinks among them): a failure is retried, then audited by route-failure;
+        // a database outage propagates to the device pipeline, which pauses, instead of being swallowed here
+        routeConfiguration()
+                .errorHandler(deadLetterChannel("direct:route-failure")
+                        .useOriginalMessage()
+                        .maximumRedeliveries(2)
+                        .redeliveryDelay(100))
+                .onException(io.deviceguard.store.StoreUnavailableException.class,
+                        org.springframework.dao.DataAccessResourceFailureException.class)
+                .handled(false)
+                .bean("storeOutageGuard", "outage");
+
         routeConfiguration(ID)
                 .errorHandler(deadLetterChannel("direct:route-failure")
                         .useOriginalMessage()
