@@ -62,7 +62,8 @@ final class ApiViews {
         }
     }
 
-    record AuditList(List<AuditView> events, int count) {
+    @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
+    record AuditList(List<AuditView> events, int count, Long next) {
     }
 
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)

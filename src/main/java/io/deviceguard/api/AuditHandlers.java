@@ -11,7 +11,10 @@ import java.util.Arrays;
 import java.util.Set;
 import java.util.stream.Collectors;
 
-/** {@code GET /api/v1/audit?user=&device=&category=&outcome=&since=&limit=}: the trail, newest first (admin, auditor). */
+/**
+ * {@code GET /api/v1/audit?user=&device=&category=&outcome=&since=&until=&before=&limit=}: the trail, newest first, a page
+ * at a time ({@code next} is the {@code before} of the next page) (admin, auditor).
+ */
 final class AuditHandlers {
 
     static final int MAX_LIMIT = 10_000;
@@ -23,7 +26,7 @@ final class AuditHandlers {
     }
 
     ApiResponse list(ApiRequest r) {
-        QueryParams q = r.query(Set.of("user", "device", "category", "outcome", "since", "limit"));
+        QueryParams q = r.query(Set.of("user", "device", "category", "outcome", "since", "until", "before", "limit"));
         String user = q.get("user");
         if (user != null && !Username.isValid(user)) {
             throw ApiProblem.badRequest("invalid_query", "query parameter 'user' is not a valid username: " + Username.RULE);
@@ -42,14 +45,18 @@ final class AuditHandlers {
         if (outcome != null && !Set.of("success", "denied", "failure").contains(outcome)) {
             throw ApiProblem.badRequest("invalid_query", "query parameter 'outcome' must be one of success, denied, failure");
         }
-        Instant since = since(q.get("since"));
+        Instant since = time("since", q.get("since"));
+        Instant until = time("until", q.get("until"));
+        Long before = q.get("before") == null ? null : (long) q.intValue("before", 1, Integer.MAX_VALUE, 1);
         int limit = q.intValue("limit", 1, MAX_LIMIT, 100);
-        var rows = query.search(new AuditSearch(category, user, device, outcome, since, limit)).stream()
-                .map(ApiViews.AuditView::of).toList();
-        return ApiResponse.ok(new ApiViews.AuditList(rows, rows.size()), null);
+        var records = query.search(new AuditSearch(category, user, device, outcome, since, until, before, limit));
+        var rows = records.stream().map(ApiViews.AuditView::of).toList();
+        // paging, newest first: the next page is ?before=<the last seq of this one>
+        Long next = records.size() == limit ? records.get(records.size() - 1).seq() : null;
+        return ApiResponse.ok(new ApiViews.AuditList(rows, rows.size(), next), null);
     }
 
-    private static Instant since(String value) {
+    private static Instant time(String name, String value) {
         if (value == null) {
             return null;
         }
@@ -57,7 +64,7 @@ final class AuditHandlers {
             return Instant.parse(value);
         } catch (DateTimeParseException e) {
             throw ApiProblem.badRequest("invalid_query",
-                    "query parameter 'since' must be an ISO-8601 UTC time such as 2025-01-31T12:00:00Z");
+                    "query parameter '" + name + "' must be an ISO-8601 UTC time such as 2025-01-31T12:00:00Z");
         }
     }
 }

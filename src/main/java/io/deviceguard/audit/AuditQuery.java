@@ -80,6 +80,14 @@ public final class AuditQuery {
             sql.append(" and ts >= ?");
             args.add(s.since().atOffset(java.time.ZoneOffset.UTC));
         }
+        if (s.until() != null) {
+            sql.append(" and ts < ?");
+            args.add(s.until().atOffset(java.time.ZoneOffset.UTC));
+        }
+        if (s.beforeSeq() != null) {
+            sql.append(" and seq < ?");
+            args.add(s.beforeSeq());
+        }
         sql.append(" order by seq desc");
         try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql.toString())) {
             for (int i = 0; i < args.size(); i++) {

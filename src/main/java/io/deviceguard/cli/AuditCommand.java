@@ -190,6 +190,12 @@ public final class AuditCommand {
         @Option(names = "--outcome", paramLabel = "O", description = "Only this outcome: success, denied, failure")
         String outcome;
 
+        @Option(names = "--until", paramLabel = "T", description = "Only rows before T (same forms as --since)")
+        String until;
+
+        @Option(names = "--before", paramLabel = "SEQ", description = "Page back: only rows older than sequence number SEQ")
+        Long before;
+
         @Spec
         CommandSpec spec;
 
@@ -209,6 +215,9 @@ public final class AuditCommand {
                 q.put("user", user);
                 q.put("outcome", outcome);
                 q.put("since", from == null ? null : from.toString());
+                Instant to = since(until);
+                q.put("until", to == null ? null : to.toString());
+                q.put("before", before == null ? null : before.toString());
                 q.put("limit", Integer.toString(limit));
                 for (JsonNode r : api.get().get("/api/v1/audit", q).path("events")) {
                     out.printf(ROW, r.path("seq").asText(), r.path("ts").asText(), r.path("category").asText(),
@@ -219,7 +228,8 @@ public final class AuditCommand {
                 return 0;
             }
             try (PlatformServices s = PlatformServices.open(home.settings(Map.of()), false)) {
-                List<AuditRecord> rows = s.auditQuery().search(new AuditSearch(category, user, device, outcome, from, limit));
+                List<AuditRecord> rows = s.auditQuery().search(new AuditSearch(category, user, device, outcome, from, since(until),
+                        before, limit));
                 for (AuditRecord r : rows) {
                     out.printf(ROW, r.seq(), r.ts(), r.category(), r.outcome(), r.actor(), r.action(),
                             r.target() == null ? "-" : r.target(), r.details() == null ? "" : r.details());
