@@ -95,9 +95,9 @@ class AuditOutageIT {
             await("the journal is drained").atMost(Duration.ofSeconds(30)).until(() -> !Files.exists(home.resolve("data/audit/journal.jsonl")));
             p.awaitAudit("outage audited", row("error", "database-unavailable", "failure"));
             p.awaitAudit("recovery audited", row("error", "database-recovered", "success"));
-            assertThat(count(p, "select count(*) from audit_events where category = 'message' and actor like 'ward-%'"))
+            assertThat(p.count("select count(*) from audit_events where category = 'message' and actor like 'ward-%'"))
                     .as("one accepted-message row per handled message").isGreaterThanOrEqualTo(sent.size());
-            assertThat(count(p, "select count(*) from audit_events where category = 'connection' and action = 'connect' and actor = 'ward-0'"))
+            assertThat(p.count("select count(*) from audit_events where category = 'connection' and action = 'connect' and actor = 'ward-0'"))
                     .as("the reconnect during the outage is in the chain").isGreaterThanOrEqualTo(2);
             AuditVerifier.Result r = new AuditTools(p.platform().services().database().dataSource(),
                     p.platform().services().checkpoints(), p.platform().services().pki().auditCertificate().getPublicKey()).verifyDatabase();
@@ -117,7 +117,7 @@ class AuditOutageIT {
 
     private static long handled(TestPlatform p) {
         try {
-            return count(p, "select count(*) from telemetry where device_id like 'ward-%'");
+            return p.count("select count(*) from telemetry where device_id like 'ward-%'");
         } catch (RuntimeException e) {
             return -1;   // the database is still away
         }
@@ -137,13 +137,4 @@ class AuditOutageIT {
         return out;
     }
 
-    private static long count(TestPlatform p, String sql) {
-        try (Connection c = p.platform().services().database().dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

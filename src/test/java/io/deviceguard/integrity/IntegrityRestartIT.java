@@ -11,9 +11,6 @@ import io.deviceguard.testing.Mqtt;
 import io.deviceguard.testing.TestCerts;
 import io.deviceguard.testing.TestPlatform;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.PreparedStatement;
-import java.sql.ResultSet;
 import java.time.Duration;
 import java.util.Map;
 import org.eclipse.paho.mqttv5.client.MqttClient;
@@ -37,15 +34,15 @@ class IntegrityRestartIT {
             MqttClient c = Mqtt.connect5(first.mqttPort(), dev.id(), TestCerts.sslContext(dev));
             Mqtt.publish(c, "devices/pump-1/telemetry", captured);
             Mqtt.closeQuietly(c);
-            await().atMost(Duration.ofSeconds(10)).until(() -> count(first, "select count(*) from telemetry where payload like ?", "%" + marker + "%") == 1);
+            await().atMost(Duration.ofSeconds(10)).until(() -> first.count("select count(*) from telemetry where payload like ?", "%" + marker + "%") == 1);
         }
         try (TestPlatform second = TestPlatform.start(home)) {
             MqttClient c = Mqtt.connect5(second.mqttPort(), dev.id(), TestCerts.sslContext(dev));
             Mqtt.publish(c, "devices/pump-1/telemetry", captured);
             Mqtt.closeQuietly(c);
             second.awaitAudit("replay after restart", row("integrity", "telemetry", "denied").and(TestPlatform.reason("replay")));
-            assertThat(count(second, "select count(*) from telemetry where payload like ?", "%" + marker + "%")).isEqualTo(1);
-            assertThat(count(second, "select count(*) from quarantine where reason = ?", "replay")).isEqualTo(1);
+            assertThat(second.count("select count(*) from telemetry where payload like ?", "%" + marker + "%")).isEqualTo(1);
+            assertThat(second.count("select count(*) from quarantine where reason = ?", "replay")).isEqualTo(1);
         }
     }
 
@@ -71,7 +68,7 @@ class IntegrityRestartIT {
                 assertThat(flagged.details()).contains("\"connectionsClosed\":1");
                 String marker = Messages.marker();
                 Mqtt.publish(q, "devices/quiet-1/telemetry", Messages.sign(neighbour, Messages.payload(neighbour.id(), marker)));
-                await().atMost(Duration.ofSeconds(10)).until(() -> count(p, "select count(*) from telemetry where payload like ?", "%" + marker + "%") == 1);
+                await().atMost(Duration.ofSeconds(10)).until(() -> p.count("select count(*) from telemetry where payload like ?", "%" + marker + "%") == 1);
                 assertThat(q.isConnected()).as("the neighbour keeps its connection").isTrue();
             } finally {
                 Mqtt.closeQuietly(c);
@@ -80,16 +77,4 @@ class IntegrityRestartIT {
         }
     }
 
-    static long count(TestPlatform p, String sql, String arg) {
-        try (Connection c = p.platform().services().database().dataSource().getConnection();
-             PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, arg);
-            try (ResultSet rs = ps.executeQuery()) {
-                rs.next();
-                return rs.getLong(1);
-            }
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -14,9 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.KeyStore;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -77,7 +74,7 @@ class SchemaEditIT {
     }
 
     private static boolean handled(TestPlatform p, String marker) {
-        return count(p, "select count(*) from telemetry where payload like '%" + marker + "%'") == 1;
+        return p.count("select count(*) from telemetry where payload like '%" + marker + "%'") == 1;
     }
 
     private static boolean handledSoon(TestPlatform p, String marker) {
@@ -90,16 +87,7 @@ class SchemaEditIT {
     }
 
     private static long quarantinedSchemaViolation(TestPlatform p, String device) {
-        return count(p, "select count(*) from quarantine where device_id = '" + device + "' and reason = 'schema_violation'");
+        return p.count("select count(*) from quarantine where device_id = '" + device + "' and reason = 'schema_violation'");
     }
 
-    private static long count(TestPlatform p, String sql) {
-        try (Connection c = p.platform().services().database().dataSource().getConnection();
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

@@ -8,9 +8,6 @@ import io.deviceguard.testing.TestPlatform;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Path;
-import java.sql.Connection;
-import java.sql.ResultSet;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -40,18 +37,9 @@ class SimulatorIT {
             assertThat(sent).as("about 100 devices x 1 msg/s x 30 s").isBetween(2_700L, 3_100L);
             assertThat(Long.parseLong(m.group(3))).isEqualTo(sent);
             assertThat(out.toString()).contains("rejected by the platform's integrity checks: 0");
-            await().atMost(Duration.ofSeconds(60)).until(() -> count(p, "select count(*) from telemetry where device_id like 'sim-%'") == sent);
-            assertThat(count(p, "select count(*) from quarantine")).isZero();
+            await().atMost(Duration.ofSeconds(60)).until(() -> p.count("select count(*) from telemetry where device_id like 'sim-%'") == sent);
+            assertThat(p.count("select count(*) from quarantine")).isZero();
         }
     }
 
-    private static long count(TestPlatform p, String sql) {
-        try (Connection c = p.platform().services().database().dataSource().getConnection();
-             Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
-            rs.next();
-            return rs.getLong(1);
-        } catch (java.sql.SQLException e) {
-            throw new IllegalStateException(e);
-        }
-    }
 }

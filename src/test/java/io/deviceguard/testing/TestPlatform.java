@@ -141,6 +141,22 @@ public final class TestPlatform implements AutoCloseable {
         return r -> r.details() != null && r.details().contains("\"reason\":\"" + reason + "\"");
     }
 
+    /** A count query against the platform's database: {@code count("select count(*) from t where a = ?", x)}. */
+    public long count(String sql, Object... args) {
+        try (java.sql.Connection c = platform.services().database().dataSource().getConnection();
+             java.sql.PreparedStatement ps = c.prepareStatement(sql)) {
+            for (int i = 0; i < args.length; i++) {
+                ps.setObject(i + 1, args[i]);
+            }
+            try (java.sql.ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                return rs.getLong(1);
+            }
+        } catch (java.sql.SQLException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
     @Override
     public void close() {
         platform.close();
