@@ -24,7 +24,8 @@ public final class AdminApi implements AutoCloseable {
     }
 
     /** Starts listening; requests get 404 problems until {@link #bindTo} has been called and the routes run. */
-    public static AdminApi start(Settings settings, PlatformServices services, UserServices users) {
+    public static AdminApi start(Settings settings, PlatformServices services, UserServices users,
+                                 io.deviceguard.command.Commands commands) {
         ApiCallAudit audit = new ApiCallAudit(services.audit());
         ApiResponder responder = new ApiResponder(audit);
         SessionHandlers sessions = new SessionHandlers(users.sessions());
@@ -48,6 +49,16 @@ public final class AdminApi implements AutoCloseable {
         handlers.put(ApiEndpoint.DEVICES_CREATE, devices::create);
         handlers.put(ApiEndpoint.DEVICES_SHOW, devices::show);
         handlers.put(ApiEndpoint.AUDIT_LIST, trail::list);
+        CommandHandlers cmds = new CommandHandlers(commands);
+        handlers.put(ApiEndpoint.GROUPS_LIST, cmds::groups);
+        handlers.put(ApiEndpoint.GROUPS_CREATE, cmds::createGroup);
+        handlers.put(ApiEndpoint.GROUPS_SHOW, cmds::showGroup);
+        handlers.put(ApiEndpoint.GROUPS_ADD, cmds::addToGroup);
+        handlers.put(ApiEndpoint.COMMANDS_LIST, cmds::list);
+        handlers.put(ApiEndpoint.COMMANDS_CREATE, cmds::create);
+        handlers.put(ApiEndpoint.COMMANDS_SHOW, cmds::show);
+        handlers.put(ApiEndpoint.COMMANDS_APPROVE, cmds::approve);
+        handlers.put(ApiEndpoint.COMMANDS_CANCEL, cmds::cancel);
 
         AdminApiServer server = AdminApiServer.start(settings, services.pki(),
                 new UnroutedRequests(audit, settings.getInt(SettingKeys.API_MAX_BODY_BYTES)));

@@ -26,7 +26,16 @@ public enum ApiEndpoint {
     DEVICES_LIST("GET", "/api/v1/devices", "devices.list", false, false, Role.ADMIN, Role.OPERATOR),
     DEVICES_CREATE("POST", "/api/v1/devices", "devices.create", true, false, Role.ADMIN, Role.OPERATOR),
     DEVICES_SHOW("GET", "/api/v1/devices/{id}", "devices.show", false, false, Role.ADMIN, Role.OPERATOR),
-    AUDIT_LIST("GET", "/api/v1/audit", "audit.list", false, false, Role.ADMIN, Role.AUDITOR);
+    AUDIT_LIST("GET", "/api/v1/audit", "audit.list", false, false, Role.ADMIN, Role.AUDITOR),
+    GROUPS_LIST("GET", "/api/v1/groups", "groups.list", false, false, Role.ADMIN, Role.OPERATOR),
+    GROUPS_CREATE("POST", "/api/v1/groups", "groups.create", true, false, Role.ADMIN, Role.OPERATOR),
+    GROUPS_SHOW("GET", "/api/v1/groups/{name}", "groups.show", false, false, Role.ADMIN, Role.OPERATOR),
+    GROUPS_ADD("POST", "/api/v1/groups/{name}/members", "groups.add", true, false, Role.ADMIN, Role.OPERATOR),
+    COMMANDS_LIST("GET", "/api/v1/commands", "commands.list", false, false, Role.ADMIN, Role.OPERATOR, Role.AUDITOR),
+    COMMANDS_CREATE("POST", "/api/v1/commands", "commands.create", true, false, Role.ADMIN, Role.OPERATOR),
+    COMMANDS_SHOW("GET", "/api/v1/commands/{id}", "commands.show", false, false, Role.ADMIN, Role.OPERATOR, Role.AUDITOR),
+    COMMANDS_APPROVE("POST", "/api/v1/commands/{id}/approve", "commands.approve", false, false, Role.ADMIN, Role.OPERATOR),
+    COMMANDS_CANCEL("POST", "/api/v1/commands/{id}/cancel", "commands.cancel", false, false, Role.ADMIN, Role.OPERATOR);
 
     private final String method;
     private final String path;

@@ -44,7 +44,8 @@ final class ApiViews {
     }
 
     /** The files of a device made on the host; the key and the PKCS#12 password are shown this once only. */
-    record DeviceFiles(String key, String certificate, String pkcs12, String pkcs12Password, String ca) {
+    record DeviceFiles(String key, String certificate, String pkcs12, String pkcs12Password, String ca,
+                       String commandSigning) {
         @Override
         public String toString() {
             return "DeviceFiles[...]";

@@ -34,7 +34,8 @@ final class DeviceHandlers {
         DeviceEnrollment.Issued issued = enrollment.issueWithHostKey(id, validity, r.session().username(),
                 Map.of("requestId", r.requestId(), "via", "api"));
         ApiViews.DeviceFiles files = new ApiViews.DeviceFiles(issued.keyPem(), issued.chainPem(),
-                Base64.getEncoder().encodeToString(issued.pkcs12()), issued.pkcs12Password(), issued.caPem());
+                Base64.getEncoder().encodeToString(issued.pkcs12()), issued.pkcs12Password(), issued.caPem(),
+                issued.commandCertPem());
         return ApiResponse.created(new ApiViews.CreatedDevice(ApiViews.DeviceView.of(issued.device()), files), id,
                 "/api/v1/devices/" + id);
     }

@@ -75,6 +75,54 @@ public final class RequestBody {
         return v.textValue();
     }
 
+    /** An optional string field: null when absent. */
+    public String optionalText(String name) {
+        return object.has(name) ? text(name) : null;
+    }
+
+    /** An optional whole number field: null when absent. */
+    public Integer optionalInt(String name) {
+        JsonNode v = object.get(name);
+        if (v == null) {
+            return null;
+        }
+        if (!v.isIntegralNumber() || !v.canConvertToInt()) {
+            throw ApiProblem.invalidField(name, "field '" + name + "' must be a whole number, not " + type(v));
+        }
+        return v.intValue();
+    }
+
+    /** An optional JSON object field: an empty object when absent. */
+    public JsonNode object(String name) {
+        JsonNode v = object.get(name);
+        if (v == null) {
+            return Json.MAPPER.createObjectNode();
+        }
+        if (!v.isObject()) {
+            throw ApiProblem.invalidField(name, "field '" + name + "' must be a JSON object, not " + type(v));
+        }
+        return v;
+    }
+
+    /** A required array of strings. */
+    public java.util.List<String> textList(String name) {
+        JsonNode v = object.get(name);
+        if (v == null) {
+            throw ApiProblem.invalidField(name, "field '" + name + "' is required");
+        }
+        if (!v.isArray()) {
+            throw ApiProblem.invalidField(name, "field '" + name + "' must be an array of strings, not " + type(v));
+        }
+        java.util.List<String> out = new java.util.ArrayList<>();
+        for (JsonNode e : v) {
+            if (!e.isTextual()) {
+                throw ApiProblem.invalidField(name, "field '" + name + "' must hold only strings, not " + type(e));
+            }
+            out.add(e.textValue());
+        }
+        return out;
+    }
+
     private static String type(JsonNode v) {
         return switch (v.getNodeType()) {
             case NUMBER -> "a number";

@@ -20,6 +20,8 @@ public enum AuditCategory {
     USER,
     /** Admin API calls, allowed or denied, each with its user, role, request ID and source address. */
     API,
+    /** Cloud-to-device commands: created, approved, cancelled, aborted, and every execution's change of state. */
+    COMMAND,
     /** Route failures and database errors. */
     ERROR;
 

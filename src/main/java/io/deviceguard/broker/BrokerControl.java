@@ -14,6 +14,16 @@ public final class BrokerControl {
         this.server = server;
     }
 
+    /** When the live connection of {@code clientId} was opened, if it has one. */
+    public java.util.Optional<java.time.Instant> connectedSince(String clientId) {
+        for (RemotingConnection c : server.getRemotingService().getConnections()) {
+            if (clientId.equals(c.getClientID())) {
+                return java.util.Optional.of(java.time.Instant.ofEpochMilli(c.getCreationTime()));
+            }
+        }
+        return java.util.Optional.empty();
+    }
+
     /** Closes every connection whose client ID is {@code deviceId}; returns how many were closed. */
     public int disconnect(String deviceId, String why) {
         int closed = 0;

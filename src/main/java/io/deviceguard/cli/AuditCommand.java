@@ -174,7 +174,7 @@ public final class AuditCommand {
         int limit;
 
         @Option(names = "--category", paramLabel = "C",
-                description = "Only this category: platform, connection, acl, message, device, integrity, anomaly, user, api, error")
+                description = "Only this category: platform, connection, acl, message, device, integrity, anomaly, user, api, command, error")
         String category;
 
         @Option(names = "--device", paramLabel = "ID", description = "Only rows done by this device or about it")

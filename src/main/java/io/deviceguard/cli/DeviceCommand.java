@@ -37,7 +37,7 @@ public final class DeviceCommand {
     /** {@code device create ID}: issue a certificate, register the device ACTIVE, write its files. */
     @Command(name = "create", mixinStandardHelpOptions = true,
             description = {"Issue a certificate for ID from the device CA, register ID as ACTIVE and write",
-                    "ID.key, ID.pem, ID.p12 (password in ID.p12.password) and ca.pem to the output directory.",
+                    "ID.key, ID.pem, ID.p12 (password in ID.p12.password), ca.pem and command-signing.pem to the output directory.",
                     "Over the admin API when logged in; with --home (or when not logged in) on the host,",
                     "against the home's database; works while the platform runs."})
     static final class Create implements Callable<Integer> {
@@ -89,6 +89,8 @@ public final class DeviceCommand {
                 SecretFiles.writeOwnerOnly(p12Password, (files.path("pkcs12Password").asText() + "\n")
                         .getBytes(StandardCharsets.US_ASCII));
                 Files.writeString(ca, files.path("ca").asText(), StandardCharsets.US_ASCII);
+                Files.writeString(out.resolve(io.deviceguard.pki.Pki.COMMAND_CERT), files.path("commandSigning").asText(),
+                        StandardCharsets.US_ASCII);
             } catch (IOException | IllegalArgumentException e) {
                 throw new CliFailure("device " + id + " is registered, but its files could not be written to " + out
                         + ": " + e.getMessage() + " (its key is lost: revoke it and create another)", e);

@@ -48,6 +48,10 @@ public final class SimulateCommand implements Callable<Integer> {
     @Option(names = "--mqtt-port", paramLabel = "N", description = "Broker port (default: deviceguard.mqtt.port)")
     Integer mqttPort;
 
+    @Option(names = "--answer-commands", description = {"Instead of publishing telemetry, stay connected (persistent",
+            "sessions) for the duration and answer the platform's commands with the SDK's command handler"})
+    boolean answerCommands;
+
     @Spec
     CommandSpec spec;
 
@@ -61,6 +65,20 @@ public final class SimulateCommand implements Callable<Integer> {
         int port = mqttPort != null ? mqttPort : settings.getInt(SettingKeys.MQTT_PORT);
         PrintWriter out = spec.commandLine().getOut();
         List<DeviceIdentity> fleet = prepare(settings, out);
+        if (answerCommands) {
+            java.security.cert.X509Certificate cert = io.deviceguard.pki.Pem.readCertificate(
+                    settings.home().certs().resolve(io.deviceguard.pki.Pki.COMMAND_CERT));
+            List<io.deviceguard.sdk.DeviceClient> clients = Simulator.answeringCommands(fleet, host, port, cert, "1.0");
+            out.printf("%d of %d devices connected to %s:%d, answering commands for %s%n", clients.size(), devices, host, port, d);
+            out.flush();
+            try {
+                Thread.sleep(d.toMillis());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            clients.forEach(io.deviceguard.sdk.DeviceClient::close);
+            return clients.size() == devices ? 0 : DeviceGuardCommand.EXIT_FAILURE;
+        }
         Instant start = Instant.now();
         out.printf("Simulating %d devices at %.2f msg/s each for %s against %s:%d%n", devices, rate, d, host, port);
         out.flush();

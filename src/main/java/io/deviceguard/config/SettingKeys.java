@@ -45,6 +45,12 @@ public final class SettingKeys {
     public static final String USERS_LOCKOUT_WINDOW_MINUTES = "deviceguard.users.lockoutWindowMinutes";
     public static final String USERS_BOOTSTRAP_ADMIN = "deviceguard.users.bootstrapAdmin";
     public static final String USERS_BOOTSTRAP_PASSWORD_FILE = "deviceguard.users.bootstrapPasswordFile";
+    public static final String COMMANDS_HIGH_RISK_TYPES = "deviceguard.commands.highRiskTypes";
+    public static final String COMMANDS_CUSTOM_TYPES = "deviceguard.commands.customTypes";
+    public static final String COMMANDS_REMOTE_ACCESS_MAX_MINUTES = "deviceguard.commands.remoteAccessMaxMinutes";
+    public static final String COMMANDS_DEFAULT_TTL_SECONDS = "deviceguard.commands.defaultTtlSeconds";
+    public static final String COMMANDS_RESULT_TIMEOUT_SECONDS = "deviceguard.commands.resultTimeoutSeconds";
+    public static final String COMMANDS_POLL_MILLIS = "deviceguard.commands.pollMillis";
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
@@ -84,11 +90,17 @@ public final class SettingKeys {
             Map.entry(USERS_LOCKOUT_THRESHOLD, SettingType.POSITIVE_INT),
             Map.entry(USERS_LOCKOUT_WINDOW_MINUTES, SettingType.POSITIVE_INT),
             Map.entry(USERS_BOOTSTRAP_ADMIN, SettingType.IDENTIFIER),
-            Map.entry(USERS_BOOTSTRAP_PASSWORD_FILE, SettingType.TEXT)));
+            Map.entry(USERS_BOOTSTRAP_PASSWORD_FILE, SettingType.TEXT),
+            Map.entry(COMMANDS_HIGH_RISK_TYPES, SettingType.IDENTIFIER_LIST),
+            Map.entry(COMMANDS_CUSTOM_TYPES, SettingType.IDENTIFIER_LIST),
+            Map.entry(COMMANDS_REMOTE_ACCESS_MAX_MINUTES, SettingType.POSITIVE_INT),
+            Map.entry(COMMANDS_DEFAULT_TTL_SECONDS, SettingType.POSITIVE_INT),
+            Map.entry(COMMANDS_RESULT_TIMEOUT_SECONDS, SettingType.POSITIVE_INT),
+            Map.entry(COMMANDS_POLL_MILLIS, SettingType.POSITIVE_INT)));
 
     /** Keys whose empty value means "derive a default" rather than an error. */
     private static final Set<String> MAY_BE_EMPTY = Set.of(DB_URL, DB_USER, DB_PASSWORD, ROUTES_BROKER_HOST,
-            INTEGRITY_SCHEMA_DIR, USERS_BOOTSTRAP_PASSWORD_FILE);
+            INTEGRITY_SCHEMA_DIR, USERS_BOOTSTRAP_PASSWORD_FILE, COMMANDS_HIGH_RISK_TYPES, COMMANDS_CUSTOM_TYPES);
     private static final Set<String> SECRET = Set.of(DB_PASSWORD);
 
     private SettingKeys() {

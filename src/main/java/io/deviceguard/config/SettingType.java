@@ -47,6 +47,12 @@ enum SettingType {
             return Pattern.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}", v);
         }
     },
+    IDENTIFIER_LIST("a comma-separated list of identifiers (letters, digits, '.', '_' or '-'), possibly empty") {
+        @Override
+        boolean accepts(String v) {
+            return split(v).stream().allMatch(Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}").asMatchPredicate());
+        }
+    },
     BOOLEAN("true or false") {
         @Override
         boolean accepts(String v) {

@@ -21,7 +21,8 @@ import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 /**
  * Creates a device on the host: a key pair made here, a certificate from the device CA, an ACTIVE registry row and
  * an audit row, and the files a device (or mosquitto_pub) needs: {@code ID.key}, {@code ID.pem} (certificate and
- * device CA), {@code ID.p12} with its password in {@code ID.p12.password}, and {@code ca.pem} to verify the server.
+ * device CA), {@code ID.p12} with its password in {@code ID.p12.password}, and {@code ca.pem} to verify the server,
+ * {@code command-signing.pem} to verify the platform's commands.
  */
 public final class DeviceEnrollment {
 
@@ -40,7 +41,8 @@ public final class DeviceEnrollment {
     }
 
     /** A device's credentials made on the host, in memory: what the admin API hands to its caller, once. */
-    public record Issued(Device device, String keyPem, String chainPem, byte[] pkcs12, String pkcs12Password, String caPem) {
+    public record Issued(Device device, String keyPem, String chainPem, byte[] pkcs12, String pkcs12Password, String caPem,
+                         String commandCertPem) {
         @Override
         public String toString() {
             return "Issued[" + device + "]";
@@ -67,6 +69,8 @@ public final class DeviceEnrollment {
             throw new io.deviceguard.config.ConfigException("cannot write " + b.pkcs12Password() + ": " + e.getMessage(), e);
         }
         Pem.writeCertificates(b.ca(), List.of(pki.rootCa()));
+        // the device verifies every command it receives against this certificate
+        Pem.writeCertificates(outDir.resolve(Pki.COMMAND_CERT), List.of(pki.commandCertificate()));
         return b;
     }
 
@@ -80,7 +84,8 @@ public final class DeviceEnrollment {
         byte[] p12 = KeyStores.toPkcs12(password.toCharArray(), made.keys().getPrivate(), made.chain());
         try {
             return new Issued(made.device(), Pem.encode(new JcaPKCS8Generator(made.keys().getPrivate(), null)),
-                    Pem.encode(made.chain().toArray()), p12, password, Pem.encode(pki.rootCa()));
+                    Pem.encode(made.chain().toArray()), p12, password, Pem.encode(pki.rootCa()),
+                    Pem.encode(pki.commandCertificate()));
         } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
             throw new IllegalStateException("cannot encode the private key of " + id, e);
         }

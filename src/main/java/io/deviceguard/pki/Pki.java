@@ -37,10 +37,12 @@ public final class Pki {
     public static final String PASSWORDS = "passwords.properties";
     public static final String AUDIT_CERT = "audit-signing.pem";
     public static final String AUDIT_KEY = "audit-signing.key";
+    public static final String COMMAND_CERT = "command-signing.pem";
+    public static final String COMMAND_KEY = "command-signing.key";
     public static final String SERVICE_CN = "deviceguard-service";
 
     private static final List<String> REQUIRED = List.of(ROOT_CA, DEVICE_CA, DEVICE_CA_KEY, SERVER_KEYSTORE,
-            BROKER_TRUSTSTORE, SERVICE_CERT, SERVICE_KEYSTORE, CLIENT_TRUSTSTORE, AUDIT_CERT, AUDIT_KEY, PASSWORDS);
+            BROKER_TRUSTSTORE, SERVICE_CERT, SERVICE_KEYSTORE, CLIENT_TRUSTSTORE, AUDIT_CERT, AUDIT_KEY, COMMAND_CERT, COMMAND_KEY, PASSWORDS);
 
     private final Path dir;
     private final X509Certificate rootCa;
@@ -110,6 +112,10 @@ public final class Pki {
         X509Certificate audit = rootIssuer.issue("deviceguard Audit Signing", auditKeys.getPublic(), Duration.ofDays(3650),
                 CertificateIssuer.Profile.SIGNING, List.of());
 
+        KeyPair commandKeys = Certificates.newEcKeyPair();
+        X509Certificate command = rootIssuer.issue("deviceguard Command Signing", commandKeys.getPublic(),
+                Duration.ofDays(3650), CertificateIssuer.Profile.SIGNING, List.of());
+
         Properties pw = new Properties();
         for (String store : List.of(SERVER_KEYSTORE, BROKER_TRUSTSTORE, SERVICE_KEYSTORE, CLIENT_TRUSTSTORE)) {
             pw.setProperty(store, SecretFiles.newPassword());
@@ -123,6 +129,8 @@ public final class Pki {
         Pem.writeCertificates(dir.resolve(SERVICE_CERT), List.of(service));
         Pem.writeCertificates(dir.resolve(AUDIT_CERT), List.of(audit, root));
         Pem.writePrivateKey(dir.resolve(AUDIT_KEY), auditKeys.getPrivate());
+        Pem.writeCertificates(dir.resolve(COMMAND_CERT), List.of(command, root));
+        Pem.writePrivateKey(dir.resolve(COMMAND_KEY), commandKeys.getPrivate());
         KeyStores.writeKeyStore(dir.resolve(SERVER_KEYSTORE), pw.getProperty(SERVER_KEYSTORE).toCharArray(),
                 serverKeys.getPrivate(), List.of(server, root));
         // client certificates the broker accepts: those of the device CA, and the service certificate (root-issued)
@@ -168,6 +176,16 @@ public final class Pki {
     /** The certificate of the audit signing key: a verifier needs only this file (and the root to trust it). */
     public X509Certificate auditCertificate() {
         return Pem.readCertificate(file(AUDIT_CERT));
+    }
+
+    /** The key that signs every command sent to a device. */
+    public PrivateKey commandSigningKey() {
+        return Pem.readPrivateKey(file(COMMAND_KEY));
+    }
+
+    /** The command signing certificate (+ root): devices get it at provisioning and verify every command with it. */
+    public X509Certificate commandCertificate() {
+        return Pem.readCertificate(file(COMMAND_CERT));
     }
 
     /** Issues device certificates from the device CA. */

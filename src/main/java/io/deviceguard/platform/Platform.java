@@ -5,6 +5,9 @@ import io.deviceguard.audit.AuditCategory;
 import io.deviceguard.audit.AuditEvent;
 import io.deviceguard.audit.AuditLog;
 import io.deviceguard.broker.BrokerControl;
+import io.deviceguard.command.CommandSigner;
+import io.deviceguard.command.CommandTypes;
+import io.deviceguard.command.Commands;
 import io.deviceguard.broker.ConnectPolicy;
 import io.deviceguard.broker.DeviceSecurityManager;
 import io.deviceguard.broker.EmbeddedBroker;
@@ -53,6 +56,7 @@ public final class Platform implements AutoCloseable {
     private UserServices users;
     private AdminApi adminApi;
     private Main camel;
+    private Commands commands;
 
     private Platform(Settings settings, Clock clock, Map<String, String> environment) {
         this.settings = settings;
@@ -94,14 +98,20 @@ public final class Platform implements AutoCloseable {
 
         users = UserServices.create(services.database().dataSource(), audit, clock, UserSettings.from(settings));
         AdminBootstrap.Outcome admin = AdminBootstrap.run(settings, environment, users.accounts());
-        adminApi = AdminApi.start(settings, services, users);
+        commands = new Commands(services.database().dataSource(), CommandTypes.from(settings),
+                new CommandSigner(pki.commandSigningKey()), audit, new BrokerControl(broker.server()), clock,
+                settings.getInt(SettingKeys.COMMANDS_DEFAULT_TTL_SECONDS),
+                settings.getInt(SettingKeys.COMMANDS_RESULT_TIMEOUT_SECONDS), settings.getInt(SettingKeys.COMMANDS_POLL_MILLIS));
+        adminApi = AdminApi.start(settings, services, users, commands);
         started.push(adminApi);
 
         camel = new Main();
         camel.configure().addRoutesBuilder(new PipelineErrorConfiguration());
         camel.configure().addRoutesBuilder(new DeviceInboundRoutes());
+        camel.configure().addRoutesBuilder(new io.deviceguard.command.CommandRoutes());
         camel.bind("mqttSocketFactory", pki.serviceClientContext().getSocketFactory());
         camel.bind("dataSource", services.database().dataSource());
+        camel.bind("commands", commands);
         camel.bind("deviceAuthCheck", new DeviceAuthCheck(registry));
         camel.bind("auditPersistence", new AuditPersistence(audit));
         integrity = new IntegrityServices(integrityPolicy, services.database().dataSource(), audit,
@@ -110,7 +120,7 @@ public final class Platform implements AutoCloseable {
         integrity.registerMBean(settings.get(SettingKeys.NODE_ID));
         camel.bind("integritySteps", integrity.steps());
         StoreOutageGuard outageGuard = new StoreOutageGuard(services.database().dataSource(), audit,
-                List.of("telemetry-in", "events-in"));
+                List.of("telemetry-in", "events-in", "command-status-in"));
         started.push(outageGuard);
         camel.bind("storeOutageGuard", outageGuard);
         camel.bind("integrityRejection", integrity.rejection());
@@ -181,6 +191,11 @@ public final class Platform implements AutoCloseable {
 
     public IntegrityServices integrity() {
         return integrity;
+    }
+
+    /** Cloud-to-device commands and device groups. */
+    public Commands commands() {
+        return commands;
     }
 
     public CamelContext camelContext() {

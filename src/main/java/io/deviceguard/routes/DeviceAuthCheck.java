@@ -27,7 +27,7 @@ public final class DeviceAuthCheck implements Processor {
     public void process(Exchange exchange) {
         String topic = exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class);
         String expectedKind = exchange.getMessage().getHeader(DeviceHeaders.KIND, String.class);
-        String[] parts = topic == null ? new String[0] : topic.split("/", -1);
+        String[] parts = topic == null ? new String[0] : topic.split("/", 3);
         if (parts.length != 3 || !"devices".equals(parts[0]) || !parts[2].equals(expectedKind)) {
             throw new DeviceMessageRefusedException("topic_not_allowed", null,
                     "topic '" + DeviceId.printable(topic) + "' is not devices/{id}/" + expectedKind);

@@ -10,7 +10,12 @@ import org.apache.camel.builder.RouteBuilder;
  */
 public final class DeviceInboundRoutes extends RouteBuilder {
 
-    static final String MQTT_OPTIONS = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
+    /** The connection of the routes that publish (commands): the service identity, over mutual TLS. */
+    public static final String MQTT_OPTIONS_PRODUCER = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
+            + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"
+            + "&qos=1&retained=false&cleanStart=true&automaticReconnect=true&maxReconnectDelay=5000";
+
+    public static final String MQTT_OPTIONS = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
             + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"
             + "&qos=1&cleanStart=false&sessionExpiryInterval=86400&automaticReconnect=true&maxReconnectDelay=5000"
             // acknowledge a message to the broker only once the route is done with it (audited, handled or refused)

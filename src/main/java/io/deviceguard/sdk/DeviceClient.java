@@ -34,14 +34,92 @@ public final class DeviceClient implements AutoCloseable {
     }
 
     public void connect() throws MqttException {
+        connect(false);
+    }
+
+    /**
+     * Connects; with {@code persistentSession} the broker keeps the session (and the commands sent meanwhile, until
+     * their message expiry) while the device is away, and hands them over when it returns.
+     */
+    public void connect(boolean persistentSession) throws MqttException {
         MqttConnectionOptions o = new MqttConnectionOptions();
         o.setSocketFactory(identity.tls().getSocketFactory());
         o.setHttpsHostnameVerificationEnabled(true);
-        o.setCleanStart(true);
+        o.setCleanStart(!persistentSession);
+        if (persistentSession) {
+            o.setSessionExpiryInterval(86_400L);
+        }
         o.setConnectionTimeout(30);
         o.setKeepAliveInterval(60);
         o.setAutomaticReconnect(false);
         client.connect(o).waitForCompletion(60_000);
+    }
+
+    /**
+     * Hands every message of {@code devices/{id}/commands} to {@code onCommand}. Call before {@link #connect}, so that
+     * commands the broker kept for a persistent session are not missed; then {@link #subscribeCommands()}.
+     */
+    public void onCommands(java.util.function.Consumer<byte[]> onCommand) {
+        String topic = "devices/" + identity.id() + "/commands";
+        client.setCallback(new org.eclipse.paho.mqttv5.client.MqttCallback() {
+            @Override
+            public void disconnected(org.eclipse.paho.mqttv5.client.MqttDisconnectResponse r) {
+            }
+
+            @Override
+            public void mqttErrorOccurred(MqttException e) {
+            }
+
+            @Override
+            public void messageArrived(String t, MqttMessage m) {
+                if (topic.equals(t)) {
+                    onCommand.accept(m.getPayload());
+                }
+            }
+
+            @Override
+            public void deliveryComplete(IMqttToken token) {
+            }
+
+            @Override
+            public void connectComplete(boolean reconnect, String serverURI) {
+            }
+
+            @Override
+            public void authPacketArrived(int reasonCode, org.eclipse.paho.mqttv5.common.packet.MqttProperties p) {
+            }
+        });
+    }
+
+    /** Answers commands with {@code commands}: its reports go out as signed command-status messages of this device. */
+    public DeviceCommands answerCommands(java.security.cert.X509Certificate commandCertificate, String softwareVersion) {
+        DeviceCommands c = new DeviceCommands(identity, commandCertificate, softwareVersion, java.time.Clock.systemUTC(),
+                this::commandStatus);
+        onCommands(c::handle);
+        return c;
+    }
+
+    /** Subscribes to this device's command topic (QoS 1). */
+    public void subscribeCommands() throws MqttException {
+        client.subscribe("devices/" + identity.id() + "/commands", 1).waitForCompletion(30_000);
+    }
+
+    /** Reports the state of a command: a signed command-status envelope. */
+    public void commandStatus(String commandId, String state, String reason, String detail) {
+        Map<String, Object> data = new java.util.LinkedHashMap<>();
+        data.put("commandId", commandId);
+        data.put("state", state);
+        if (reason != null) {
+            data.put("reason", reason);
+        }
+        if (detail != null) {
+            data.put("detail", detail.length() > 1024 ? detail.substring(0, 1024) : detail);
+        }
+        try {
+            publishRaw("devices/" + identity.id() + "/commands/status", Envelope.sign(identity, "command-status", data), null);
+        } catch (MqttException e) {
+            throw new IllegalStateException("cannot report command " + commandId + ": " + e.getMessage(), e);
+        }
     }
 
     /** Publishes signed telemetry (QoS 1); the listener hears of the broker's acknowledgement. */

@@ -78,6 +78,36 @@ public final class Simulator {
         return new Result(fleet.size(), clients.size(), sent.get(), acked.get(), failed.get(), elapsed);
     }
 
+    /**
+     * Connects the fleet with persistent sessions, each device answering commands with the SDK's
+     * {@link DeviceCommands} (verified against {@code commandCertificate}, reporting at {@code softwareVersion}).
+     */
+    public static List<DeviceClient> answeringCommands(List<DeviceIdentity> fleet, String host, int port,
+                                                       java.security.cert.X509Certificate commandCertificate,
+                                                       String softwareVersion) {
+        ExecutorService pool = Executors.newFixedThreadPool(8, r -> daemon(r, "simulator-connect"));
+        List<Future<DeviceClient>> pending = new ArrayList<>();
+        for (DeviceIdentity id : fleet) {
+            pending.add(pool.submit(() -> {
+                DeviceClient c = new DeviceClient(id, host, port);
+                c.answerCommands(commandCertificate, softwareVersion);
+                c.connect(true);
+                c.subscribeCommands();
+                return c;
+            }));
+        }
+        List<DeviceClient> connected = new ArrayList<>();
+        for (Future<DeviceClient> f : pending) {
+            try {
+                connected.add(f.get(120, TimeUnit.SECONDS));
+            } catch (Exception e) {
+                // a device that cannot connect is reported as not connected
+            }
+        }
+        pool.shutdownNow();
+        return connected;
+    }
+
     private static List<DeviceClient> connectAll(List<DeviceIdentity> fleet, String host, int port) {
         ExecutorService pool = Executors.newFixedThreadPool(8, r -> daemon(r, "simulator-connect"));
         List<Future<DeviceClient>> pending = new ArrayList<>();

@@ -178,7 +178,8 @@ class BadRequestIT {
                     "query parameter 'user' is not a valid username: " + io.deviceguard.user.Username.RULE);
             refused(api.get("/api/v1/audit?device=" + enc, admin), 400, "invalid_query", null);
             refused(api.get("/api/v1/audit?category=" + enc, admin), 400, "invalid_query",
-                    "query parameter 'category' must be one of platform, connection, acl, message, device, integrity, anomaly, user, api, error");
+                    "query parameter 'category' must be one of platform, connection, acl, message, device, integrity,"
+                            + " anomaly, user, api, command, error");
             refused(api.get("/api/v1/audit?since=" + enc, admin), 400, "invalid_query",
                     "query parameter 'since' must be an ISO-8601 UTC time such as 2025-01-31T12:00:00Z");
         }
@@ -219,6 +220,6 @@ class BadRequestIT {
                 "unexpected_body", "POST /api/v1/users/{username}/disable takes no request body");
         refused(api.call("DELETE", "/api/v1/devices/dev-0", admin, null, null), 405, "method_not_allowed",
                 "DELETE is not allowed on /api/v1/devices/dev-0");
-        refused(api.get("/api/v1/groups", admin), 404, "not_found", "no admin API endpoint at /api/v1/groups");
+        refused(api.get("/api/v1/widgets", admin), 404, "not_found", "no admin API endpoint at /api/v1/widgets");
     }
 }

@@ -54,6 +54,15 @@ class RoleMatrixIT {
         ALLOWED.put("DEVICES_CREATE", Set.of("admin", "operator"));
         ALLOWED.put("DEVICES_SHOW", Set.of("admin", "operator"));
         ALLOWED.put("AUDIT_LIST", Set.of("admin", "auditor"));
+        ALLOWED.put("GROUPS_LIST", Set.of("admin", "operator"));
+        ALLOWED.put("GROUPS_CREATE", Set.of("admin", "operator"));
+        ALLOWED.put("GROUPS_SHOW", Set.of("admin", "operator"));
+        ALLOWED.put("GROUPS_ADD", Set.of("admin", "operator"));
+        ALLOWED.put("COMMANDS_LIST", Set.of("admin", "operator", "auditor"));
+        ALLOWED.put("COMMANDS_CREATE", Set.of("admin", "operator"));
+        ALLOWED.put("COMMANDS_SHOW", Set.of("admin", "operator", "auditor"));
+        ALLOWED.put("COMMANDS_APPROVE", Set.of("admin", "operator"));
+        ALLOWED.put("COMMANDS_CANCEL", Set.of("admin", "operator"));
         // last: it ends the caller's session
         ALLOWED.put("LOGOUT", Set.of("admin", "operator", "auditor"));
     }
@@ -67,6 +76,7 @@ class RoleMatrixIT {
     private TestPlatform platform;
     private AdminApiClient api;
     private Path home;
+    private String command0;
 
     @BeforeAll
     void start() throws Exception {
@@ -85,6 +95,19 @@ class RoleMatrixIT {
         platform.platform().users().accounts().disable("disabled", Actor.host("test"));
         user("victim", Role.AUDITOR);
         platform.createDevice("dev-0");
+        platform.platform().commands().createGroup("g-0", Actor.host("test"));
+        command0 = platform.platform().commands().create("reboot", new com.fasterxml.jackson.databind.ObjectMapper()
+                .createObjectNode(), "device:dev-0", io.deviceguard.command.Rollout.UNLIMITED, null, null, Actor.host("test")).id();
+    }
+
+    /** A command of someone else's for each approve or cancel call: each call finds one in the state it needs. */
+    private String freshCommand(boolean highRisk) {
+        var params = new com.fasterxml.jackson.databind.ObjectMapper().createObjectNode();
+        if (highRisk) {
+            params.put("version", "9.9.9").put("uri", "https://updates.example/fw.bin").put("sha256", "ab".repeat(32));
+        }
+        return platform.platform().commands().create(highRisk ? "software-update" : "reboot", params, "device:dev-0",
+                io.deviceguard.command.Rollout.UNLIMITED, null, null, Actor.host("requester")).id();
     }
 
     private void user(String name, Role role) {
@@ -176,7 +199,7 @@ class RoleMatrixIT {
 
     private static int successStatus(ApiEndpoint e) {
         return switch (e) {
-            case USERS_CREATE, DEVICES_CREATE -> 201;
+            case USERS_CREATE, DEVICES_CREATE, GROUPS_CREATE, COMMANDS_CREATE -> 201;
             case LOGOUT -> 204;
             default -> 200;
         };
@@ -201,6 +224,15 @@ class RoleMatrixIT {
             case DEVICES_CREATE -> api.post("/api/v1/devices", token, "{\"id\":\"dev-" + n + "\"}");
             case DEVICES_SHOW -> api.get("/api/v1/devices/dev-0", token);
             case AUDIT_LIST -> api.get("/api/v1/audit?limit=5", token);
+            case GROUPS_LIST -> api.get("/api/v1/groups", token);
+            case GROUPS_CREATE -> api.post("/api/v1/groups", token, "{\"name\":\"g-" + n + "\"}");
+            case GROUPS_SHOW -> api.get("/api/v1/groups/g-0", token);
+            case GROUPS_ADD -> api.post("/api/v1/groups/g-0/members", token, "{\"devices\":[\"dev-0\"]}");
+            case COMMANDS_LIST -> api.get("/api/v1/commands", token);
+            case COMMANDS_CREATE -> api.post("/api/v1/commands", token, "{\"type\":\"reboot\",\"target\":\"device:dev-0\"}");
+            case COMMANDS_SHOW -> api.get("/api/v1/commands/" + command0 + "?devices=true", token);
+            case COMMANDS_APPROVE -> api.post("/api/v1/commands/" + freshCommand(true) + "/approve", token, null);
+            case COMMANDS_CANCEL -> api.post("/api/v1/commands/" + freshCommand(false) + "/cancel", token, null);
         };
     }
 }

@@ -52,7 +52,7 @@ class PkiTest {
     void ensureOnAnEmptyFolderGeneratesEveryFile() {
         for (String f : List.of(Pki.ROOT_CA, Pki.ROOT_CA_KEY, Pki.DEVICE_CA, Pki.DEVICE_CA_KEY, Pki.SERVER_CERT,
                 Pki.SERVER_KEY, Pki.SERVER_KEYSTORE, Pki.BROKER_TRUSTSTORE, Pki.SERVICE_CERT, Pki.SERVICE_KEYSTORE,
-                Pki.CLIENT_TRUSTSTORE, Pki.PASSWORDS)) {
+                Pki.CLIENT_TRUSTSTORE, Pki.COMMAND_CERT, Pki.COMMAND_KEY, Pki.PASSWORDS)) {
             assertThat(dir.resolve(f)).as(f).isRegularFile();
         }
         assertThat(dir).as("no temporary file left behind").isDirectoryNotContaining("glob:**.tmp");
@@ -65,7 +65,7 @@ class PkiTest {
             s.filter(p -> p.toString().endsWith(".key") || p.toString().endsWith(".p12")).forEach(secrets::add);
         }
         secrets.add(dir.resolve(Pki.PASSWORDS));
-        assertThat(secrets).hasSize(4 + 4 + 1); // root, device CA, server and audit-signing keys; four stores; passwords
+        assertThat(secrets).hasSize(5 + 4 + 1); // root, device CA, server, audit- and command-signing keys; four stores; passwords
 
         Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
         for (Path p : secrets) {
