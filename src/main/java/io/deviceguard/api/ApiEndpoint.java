@@ -26,6 +26,14 @@ public enum ApiEndpoint {
     DEVICES_LIST("GET", "/api/v1/devices", "devices.list", false, false, Role.ADMIN, Role.OPERATOR),
     DEVICES_CREATE("POST", "/api/v1/devices", "devices.create", true, false, Role.ADMIN, Role.OPERATOR),
     DEVICES_SHOW("GET", "/api/v1/devices/{id}", "devices.show", false, false, Role.ADMIN, Role.OPERATOR),
+    DEVICES_IMPORT("POST", "/api/v1/devices/import", "devices.import", true, false, Role.ADMIN),
+    DEVICES_REVOKE("POST", "/api/v1/devices/{id}/revoke", "devices.revoke", true, false, Role.ADMIN),
+    DEVICES_SUSPEND("POST", "/api/v1/devices/{id}/suspend", "devices.suspend", false, false, Role.ADMIN),
+    DEVICES_RESUME("POST", "/api/v1/devices/{id}/resume", "devices.resume", false, false, Role.ADMIN),
+    ENROLLMENTS_CREATE("POST", "/api/v1/enrollments", "enrollments.create", true, false, Role.ADMIN, Role.OPERATOR),
+    // the CRL is public data, but this is the operators' interface: external verifiers get certs/crl.pem published
+    // wherever the deployment publishes it, not a door into the admin API
+    CRL("GET", "/api/v1/crl", "crl.show", false, false, Role.ADMIN, Role.OPERATOR, Role.AUDITOR),
     AUDIT_LIST("GET", "/api/v1/audit", "audit.list", false, false, Role.ADMIN, Role.AUDITOR);
 
     private final String method;

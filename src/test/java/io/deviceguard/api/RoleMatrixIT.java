@@ -53,6 +53,12 @@ class RoleMatrixIT {
         ALLOWED.put("DEVICES_LIST", Set.of("admin", "operator"));
         ALLOWED.put("DEVICES_CREATE", Set.of("admin", "operator"));
         ALLOWED.put("DEVICES_SHOW", Set.of("admin", "operator"));
+        ALLOWED.put("DEVICES_IMPORT", Set.of("admin"));
+        ALLOWED.put("DEVICES_REVOKE", Set.of("admin"));
+        ALLOWED.put("DEVICES_SUSPEND", Set.of("admin"));
+        ALLOWED.put("DEVICES_RESUME", Set.of("admin"));
+        ALLOWED.put("ENROLLMENTS_CREATE", Set.of("admin", "operator"));
+        ALLOWED.put("CRL", Set.of("admin", "operator", "auditor"));
         ALLOWED.put("AUDIT_LIST", Set.of("admin", "auditor"));
         // last: it ends the caller's session
         ALLOWED.put("LOGOUT", Set.of("admin", "operator", "auditor"));
@@ -176,7 +182,7 @@ class RoleMatrixIT {
 
     private static int successStatus(ApiEndpoint e) {
         return switch (e) {
-            case USERS_CREATE, DEVICES_CREATE -> 201;
+            case USERS_CREATE, DEVICES_CREATE, ENROLLMENTS_CREATE -> 201;
             case LOGOUT -> 204;
             default -> 200;
         };
@@ -201,6 +207,18 @@ class RoleMatrixIT {
             case DEVICES_CREATE -> api.post("/api/v1/devices", token, "{\"id\":\"dev-" + n + "\"}");
             case DEVICES_SHOW -> api.get("/api/v1/devices/dev-0", token);
             case AUDIT_LIST -> api.get("/api/v1/audit?limit=5", token);
+            case DEVICES_IMPORT -> api.post("/api/v1/devices/import", token, "{\"manifest\":" + AdminApiClient.quote(
+                    "imp-" + n + ",model-x," + io.deviceguard.device.Manifest.quote(io.deviceguard.sdk.Csr.create(
+                            io.deviceguard.pki.Certificates.newEcKeyPair(), "imp-" + n)) + "\n") + "}");
+            case DEVICES_REVOKE -> {
+                platform.createDevice("rv-" + n);
+                yield api.post("/api/v1/devices/rv-" + n + "/revoke", token, "{\"reason\":\"role matrix\"}");
+            }
+            case DEVICES_SUSPEND -> api.post("/api/v1/devices/dev-0/suspend", token, null);
+            case DEVICES_RESUME -> api.post("/api/v1/devices/dev-0/resume", token, null);
+            case ENROLLMENTS_CREATE -> api.post("/api/v1/enrollments", token, "{\"deviceId\":\"enr-" + n
+                    + "\",\"ttlSeconds\":600}");
+            case CRL -> api.get("/api/v1/crl", token);
         };
     }
 }
