@@ -24,7 +24,7 @@ public final class Csr {
         };
         try {
             return Pem.encode(new JcaPKCS10CertificationRequestBuilder(CertificateIssuer.subject(commonName), keys.getPublic())
-                    .build(new JcaContentSignerBuilder(alg).build(keys.getPrivate())));
+                    .build(new JcaContentSignerBuilder(alg).setProvider(Certificates.bouncyCastle()).build(keys.getPrivate())));
         } catch (OperatorCreationException e) {
             throw new IllegalStateException("cannot sign a CSR with " + alg, e);
         }
