@@ -153,6 +153,32 @@ public final class DeviceRegistry {
         }
     }
 
+    /** The registered devices among {@code ids}, read in chunks: a bulk import's one look-up instead of one per row. */
+    public java.util.Map<String, Device> findAll(java.util.Collection<String> ids) {
+        java.util.Map<String, Device> out = new java.util.HashMap<>();
+        List<String> all = new ArrayList<>(ids);
+        try (Connection c = dataSource.getConnection()) {
+            for (int from = 0; from < all.size(); from += 500) {
+                List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+                String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from devices where id in (" + marks + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            Device d = map(rs);
+                            out.put(d.id(), d);
+                        }
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new RegistryException("cannot read devices", e);
+        }
+    }
+
     public List<Device> list(int limit) {
         List<Device> out = new ArrayList<>();
         try (Connection c = dataSource.getConnection();
