@@ -13,7 +13,9 @@ import java.time.ZoneOffset;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 
 /**
@@ -25,14 +27,34 @@ public final class CertificateStore {
     private static final String COLUMNS = "fingerprint, device_id, serial, certificate, not_after, status, created_at,"
             + " superseded_until, revoked_at, revocation_reason";
     private final DataSource dataSource;
+    /**
+     * What this process last read per certificate and per CA: the fallback while the database is unreachable, so that
+     * a known device can reconnect through an outage exactly as {@link DeviceRegistry#find} lets it.
+     */
+    private final Map<String, Optional<DeviceCertificate>> lastCert = new ConcurrentHashMap<>();
+    private final Map<String, Boolean> lastDistrust = new ConcurrentHashMap<>();
 
     public CertificateStore(DataSource dataSource) {
         this.dataSource = dataSource;
     }
 
     public Optional<DeviceCertificate> find(String fingerprint) {
-        List<DeviceCertificate> l = query("select " + COLUMNS + " from device_certificates where fingerprint = ?", fingerprint);
-        return l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+        try {
+            List<DeviceCertificate> l = query("select " + COLUMNS + " from device_certificates where fingerprint = ?", fingerprint);
+            Optional<DeviceCertificate> found = l.isEmpty() ? Optional.empty() : Optional.of(l.get(0));
+            lastCert.put(fingerprint, found);
+            return found;
+        } catch (DeviceRegistry.RegistryException e) {
+            Optional<DeviceCertificate> known = unavailable(e) ? lastCert.get(fingerprint) : null;
+            if (known == null) {
+                throw e;
+            }
+            return known;
+        }
+    }
+
+    private static boolean unavailable(DeviceRegistry.RegistryException e) {
+        return e.getCause() instanceof SQLException s && io.deviceguard.store.StoreUnavailableException.isUnavailable(s);
     }
 
     /** A device's certificates, newest first. */
@@ -164,9 +186,15 @@ public final class CertificateStore {
              PreparedStatement ps = c.prepareStatement("select 1 from distrusted_cas where fingerprint = ?")) {
             ps.setString(1, caFingerprint);
             try (ResultSet rs = ps.executeQuery()) {
-                return rs.next();
+                boolean d = rs.next();
+                lastDistrust.put(caFingerprint, d);
+                return d;
             }
         } catch (SQLException e) {
+            Boolean known = io.deviceguard.store.StoreUnavailableException.isUnavailable(e) ? lastDistrust.get(caFingerprint) : null;
+            if (known != null) {
+                return known;
+            }
             throw new DeviceRegistry.RegistryException("cannot read the distrusted CAs", e);
         }
     }
