@@ -39,6 +39,9 @@ final class Connection {
     }
 
     private static boolean isHome(Home h) {
-        return Files.isDirectory(h.certs()) || Files.isDirectory(h.data()) || Files.isRegularFile(h.propertiesFile());
+        // a certs/ folder alone is not a home (the project's own checkout has one, holding only its README): its PKI is
+        return Files.isRegularFile(h.certs().resolve(io.deviceguard.pki.Pki.PASSWORDS))
+                || Files.isRegularFile(h.certs().resolve(io.deviceguard.pki.Pki.ROOT_CA))
+                || Files.isDirectory(h.data()) || Files.isRegularFile(h.propertiesFile());
     }
 }
