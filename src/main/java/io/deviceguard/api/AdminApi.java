@@ -25,7 +25,7 @@ public final class AdminApi implements AutoCloseable {
 
     /** Starts listening; requests get 404 problems until {@link #bindTo} has been called and the routes run. */
     public static AdminApi start(Settings settings, PlatformServices services, UserServices users,
-                                 io.deviceguard.command.Commands commands) {
+                                 io.deviceguard.command.Commands commands, io.deviceguard.device.DeviceLifecycle lifecycle) {
         ApiCallAudit audit = new ApiCallAudit(services.audit());
         ApiResponder responder = new ApiResponder(audit);
         SessionHandlers sessions = new SessionHandlers(users.sessions());
@@ -34,6 +34,14 @@ public final class AdminApi implements AutoCloseable {
                 new DeviceEnrollment(services.pki(), services.registry(), services.audit()),
                 Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS)));
         AuditHandlers trail = new AuditHandlers(services.auditQuery());
+        LifecycleHandlers life = new LifecycleHandlers(lifecycle, services.registry(), services.pki());
+        Duration validity = Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS));
+        ProvisioningHandlers provisioning = new ProvisioningHandlers(
+                new io.deviceguard.device.DeviceImport(services.pki(), services.registry(), services.certificates(),
+                        services.audit()),
+                new io.deviceguard.device.FieldEnrollment(services.pki(), services.registry(), services.enrollments(),
+                        services.audit(), validity),
+                validity, settings.getInt(SettingKeys.PKI_ENROLLMENT_MAX_TTL_MINUTES));
 
         Map<ApiEndpoint, ApiHandler> handlers = new EnumMap<>(ApiEndpoint.class);
         handlers.put(ApiEndpoint.LOGIN, sessions::login);
@@ -59,6 +67,12 @@ public final class AdminApi implements AutoCloseable {
         handlers.put(ApiEndpoint.COMMANDS_SHOW, cmds::show);
         handlers.put(ApiEndpoint.COMMANDS_APPROVE, cmds::approve);
         handlers.put(ApiEndpoint.COMMANDS_CANCEL, cmds::cancel);
+        handlers.put(ApiEndpoint.DEVICES_REVOKE, life::revoke);
+        handlers.put(ApiEndpoint.DEVICES_SUSPEND, life::suspend);
+        handlers.put(ApiEndpoint.DEVICES_RESUME, life::resume);
+        handlers.put(ApiEndpoint.CRL, life::crl);
+        handlers.put(ApiEndpoint.DEVICES_IMPORT, provisioning::importDevices);
+        handlers.put(ApiEndpoint.ENROLLMENTS_CREATE, provisioning::createEnrollment);
 
         AdminApiServer server = AdminApiServer.start(settings, services.pki(),
                 new UnroutedRequests(audit, settings.getInt(SettingKeys.API_MAX_BODY_BYTES)));

@@ -64,6 +64,7 @@ public final class AdminApiServer implements AutoCloseable {
         String host = settings.get(SettingKeys.API_HOST);
         int port = settings.getInt(SettingKeys.API_PORT);
         long maxBody = settings.getInt(SettingKeys.API_MAX_BODY_BYTES);
+        long maxImport = settings.getInt(SettingKeys.API_MAX_IMPORT_BYTES);
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2).setWorkerPoolSize(8));
         try {
             Router router = Router.router(vertx);
@@ -79,9 +80,11 @@ public final class AdminApiServer implements AutoCloseable {
                 @Override
                 public Handler<RoutingContext> bodyHandler() {
                     BodyHandler limit = BodyHandler.create(false).setBodyLimit(maxBody);
+                    // a manufacturing manifest is one all-or-nothing request, far larger than any other body
+                    BodyHandler importLimit = BodyHandler.create(false).setBodyLimit(Math.max(maxBody, maxImport));
                     return ctx -> {
                         ctx.request().resume();
-                        limit.handle(ctx);
+                        (ApiEndpoint.DEVICES_IMPORT.path().equals(ctx.normalizedPath()) ? importLimit : limit).handle(ctx);
                     };
                 }
             };

@@ -35,7 +35,15 @@ public enum ApiEndpoint {
     COMMANDS_CREATE("POST", "/api/v1/commands", "commands.create", true, false, Role.ADMIN, Role.OPERATOR),
     COMMANDS_SHOW("GET", "/api/v1/commands/{id}", "commands.show", false, false, Role.ADMIN, Role.OPERATOR, Role.AUDITOR),
     COMMANDS_APPROVE("POST", "/api/v1/commands/{id}/approve", "commands.approve", false, false, Role.ADMIN, Role.OPERATOR),
-    COMMANDS_CANCEL("POST", "/api/v1/commands/{id}/cancel", "commands.cancel", false, false, Role.ADMIN, Role.OPERATOR);
+    COMMANDS_CANCEL("POST", "/api/v1/commands/{id}/cancel", "commands.cancel", false, false, Role.ADMIN, Role.OPERATOR),
+    DEVICES_IMPORT("POST", "/api/v1/devices/import", "devices.import", true, false, Role.ADMIN),
+    DEVICES_REVOKE("POST", "/api/v1/devices/{id}/revoke", "devices.revoke", true, false, Role.ADMIN),
+    DEVICES_SUSPEND("POST", "/api/v1/devices/{id}/suspend", "devices.suspend", false, false, Role.ADMIN),
+    DEVICES_RESUME("POST", "/api/v1/devices/{id}/resume", "devices.resume", false, false, Role.ADMIN),
+    ENROLLMENTS_CREATE("POST", "/api/v1/enrollments", "enrollments.create", true, false, Role.ADMIN, Role.OPERATOR),
+    // the CRL is public data, but this is the operators' interface: external verifiers get certs/crl.pem published
+    // wherever the deployment publishes it, not a door into the admin API
+    CRL("GET", "/api/v1/crl", "crl.show", false, false, Role.ADMIN, Role.OPERATOR, Role.AUDITOR);
 
     private final String method;
     private final String path;

@@ -15,6 +15,7 @@ public final class ApiProblem extends RuntimeException {
     private final String code;
     private final String field;
     private final Map<String, String> headers;
+    private Object errors;
 
     public ApiProblem(int status, String code, String detail) {
         this(status, code, detail, null, Map.of());
@@ -35,6 +36,16 @@ public final class ApiProblem extends RuntimeException {
     /** A request field that is missing, of the wrong type, or not acceptable. */
     public static ApiProblem invalidField(String field, String detail) {
         return new ApiProblem(400, "invalid_field", detail, field, Map.of());
+    }
+
+    /** Adds the per-item errors of a request refused as a whole (the bad rows of an import). */
+    public ApiProblem withErrors(Object errors) {
+        this.errors = errors;
+        return this;
+    }
+
+    public Object errors() {
+        return errors;
     }
 
     public int status() {
@@ -74,6 +85,7 @@ public final class ApiProblem extends RuntimeException {
             case 409 -> "Conflict";
             case 413 -> "Content Too Large";
             case 415 -> "Unsupported Media Type";
+            case 422 -> "Unprocessable Content";
             case 429 -> "Too Many Requests";
             default -> status >= 500 ? "Internal Server Error" : "Error";
         };

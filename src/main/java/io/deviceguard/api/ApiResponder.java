@@ -42,7 +42,10 @@ final class ApiResponder {
         standardHeaders(m, r.requestId());
         res.headers().forEach(m::setHeader);
         m.setHeader(Exchange.HTTP_RESPONSE_CODE, res.status());
-        if (res.body() != null) {
+        if (res.body() instanceof ApiResponse.Text t) {
+            m.setHeader(Exchange.CONTENT_TYPE, t.contentType());
+            m.setBody(t.text().getBytes(StandardCharsets.UTF_8));
+        } else if (res.body() != null) {
             m.setHeader(Exchange.CONTENT_TYPE, JSON);
             m.setBody(io.deviceguard.api.Json.write(res.body()).getBytes(StandardCharsets.UTF_8));
         } else {
@@ -83,7 +86,7 @@ final class ApiResponder {
 
     static ApiViews.Problem body(ApiProblem p, String requestId) {
         return new ApiViews.Problem(p.type(), p.title(), p.status(), p.detail(), "urn:uuid:" + requestId, requestId,
-                p.code(), p.field());
+                p.code(), p.field(), p.errors());
     }
 
     static void standardHeaders(Message m, String requestId) {
@@ -118,6 +121,9 @@ final class ApiResponder {
         }
         if (t instanceof DeviceRegistry.DuplicateDeviceException d) {
             return new ApiProblem(409, "duplicate_device", d.getMessage());
+        }
+        if (t instanceof io.deviceguard.device.DeviceLifecycle.NoSuchDeviceException d) {
+            return new ApiProblem(404, "no_such_device", d.getMessage());
         }
         LOG.error("api request {} failed: {}: {}", requestId, t == null ? "?" : t.getClass().getName(),
                 t == null ? "" : Redaction.redact(t.getMessage()));

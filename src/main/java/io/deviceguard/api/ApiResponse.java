@@ -22,6 +22,14 @@ public record ApiResponse(int status, Object body, String target, Map<String, St
         return new ApiResponse(204, null, target, Map.of(), null);
     }
 
+    /** A body that is not JSON (the CRL's PEM), written as is with its media type. */
+    public record Text(String contentType, String text) {
+    }
+
+    public static ApiResponse text(String contentType, String text, String target) {
+        return new ApiResponse(200, new Text(contentType, text), target, Map.of(), null);
+    }
+
     public ApiResponse opening(Session session) {
         return new ApiResponse(status, body, target, headers, session);
     }

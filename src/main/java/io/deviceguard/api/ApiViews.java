@@ -43,6 +43,24 @@ final class ApiViews {
     record DeviceList(List<DeviceView> devices, int count) {
     }
 
+    record ImportedDevice(int line, String id, boolean created, String certFingerprint, String certificate) {
+    }
+
+    record ImportResult(int created, int unchanged, long millis, List<ImportedDevice> devices) {
+    }
+
+    record Enrollment(String enrollmentId, String deviceId, String expiresAt, String claimKey, String claimCertificate,
+                      String ca) {
+        @Override
+        public String toString() {
+            return "Enrollment[" + enrollmentId + ", " + deviceId + "]";
+        }
+    }
+
+    /** A revocation, suspension or resumption: the device now, and the live sessions it closed. */
+    record StatusChange(DeviceView device, int sessionsClosed, double disconnectMillis) {
+    }
+
     /** The files of a device made on the host; the key and the PKCS#12 password are shown this once only. */
     record DeviceFiles(String key, String certificate, String pkcs12, String pkcs12Password, String ca,
                        String commandSigning) {
@@ -69,7 +87,7 @@ final class ApiViews {
 
     @com.fasterxml.jackson.annotation.JsonInclude(com.fasterxml.jackson.annotation.JsonInclude.Include.NON_NULL)
     record Problem(String type, String title, int status, String detail, String instance, String requestId, String code,
-                   String field) {
+                   String field, Object errors) {
     }
 
     static String text(Instant t) {

@@ -123,6 +123,22 @@ public final class RequestBody {
         return out;
     }
 
+    /** An optional whole-number field within [min, max]; {@code dflt} when absent. */
+    public long wholeNumber(String name, long min, long max, long dflt) {
+        JsonNode v = object.get(name);
+        if (v == null) {
+            return dflt;
+        }
+        if (!v.isIntegralNumber()) {
+            throw ApiProblem.invalidField(name, "field '" + name + "' must be a whole number, not " + type(v));
+        }
+        long x = v.longValue();
+        if (x < min || x > max) {
+            throw ApiProblem.invalidField(name, "field '" + name + "' must be between " + min + " and " + max);
+        }
+        return x;
+    }
+
     private static String type(JsonNode v) {
         return switch (v.getNodeType()) {
             case NUMBER -> "a number";

@@ -12,6 +12,8 @@ public enum AuditCategory {
     MESSAGE,
     /** Registry changes: devices created, suspended, revoked. */
     DEVICE,
+    /** Device identities made or changed by the platform: imports, field enrollments (claims), certificate rotations. */
+    PROVISIONING,
     /** Device messages that failed an integrity check (quarantined), with the reason. */
     INTEGRITY,
     /** Behaviour flagged as abnormal: a device sending too many non-conforming messages, takeovers. */

@@ -6,7 +6,7 @@ import org.apache.activemq.artemis.core.server.ActiveMQServer;
 import org.apache.activemq.artemis.spi.core.protocol.RemotingConnection;
 
 /** What the routes may ask of the broker: close a device's live connections. */
-public final class BrokerControl {
+public final class BrokerControl implements io.deviceguard.device.DeviceLifecycle.LiveSessions {
 
     private final ActiveMQServer server;
 
@@ -24,7 +24,28 @@ public final class BrokerControl {
         return java.util.Optional.empty();
     }
 
+    /** Closes every connection whose client certificate {@code ca} signed; returns how many were closed. */
+    @Override
+    public int disconnectIssuedBy(java.security.cert.X509Certificate ca, String why) {
+        int closed = 0;
+        for (RemotingConnection c : server.getRemotingService().getConnections()) {
+            java.security.cert.X509Certificate[] chain = org.apache.activemq.artemis.utils.CertificateUtil.getCertsFromConnection(c);
+            if (chain == null || chain.length == 0 || !chain[0].getIssuerX500Principal().equals(ca.getSubjectX500Principal())) {
+                continue;
+            }
+            try {
+                chain[0].verify(ca.getPublicKey());
+            } catch (java.security.GeneralSecurityException e) {
+                continue;
+            }
+            c.fail(new ActiveMQException(ActiveMQExceptionType.SECURITY_EXCEPTION, "disconnected by deviceguard: " + why));
+            closed++;
+        }
+        return closed;
+    }
+
     /** Closes every connection whose client ID is {@code deviceId}; returns how many were closed. */
+    @Override
     public int disconnect(String deviceId, String why) {
         int closed = 0;
         for (RemotingConnection c : server.getRemotingService().getConnections()) {

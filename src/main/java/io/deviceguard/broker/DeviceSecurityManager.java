@@ -8,6 +8,7 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.BiConsumer;
 import javax.security.auth.Subject;
 import org.apache.activemq.artemis.core.protocol.mqtt.exceptions.InvalidClientIdException;
 import org.apache.activemq.artemis.core.security.CheckType;
@@ -26,14 +27,31 @@ import org.apache.activemq.artemis.utils.CertificateUtil;
  */
 public final class DeviceSecurityManager implements ActiveMQSecurityManager5 {
 
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(DeviceSecurityManager.class);
     private final ConnectPolicy policy;
     private final AuditLog audit;
+    private final TakeoverWatch takeovers;
     /** Artemis authenticates every session a connection opens; the connection is decided (and audited) once. */
     private final Map<Object, Subject> decided = new ConcurrentHashMap<>();
+    /** The live authenticated connection of each device ID: a second CONNECT for the ID is a takeover. */
+    private final Map<String, Live> live = new ConcurrentHashMap<>();
+    private volatile BiConsumer<String, String> deviceConnected = (id, fingerprint) -> { };
 
-    public DeviceSecurityManager(ConnectPolicy policy, AuditLog audit) {
+    private record Live(Object connectionId, String remote) {
+    }
+
+    public DeviceSecurityManager(ConnectPolicy policy, AuditLog audit, TakeoverWatch takeovers) {
         this.policy = policy;
         this.audit = audit;
+        this.takeovers = takeovers;
+    }
+
+    /**
+     * Called (device ID, certificate fingerprint) after each allowed device CONNECT: the device lifecycle retires the
+     * certificates a rotation superseded once the new one is used.
+     */
+    public void onDeviceConnected(BiConsumer<String, String> listener) {
+        this.deviceConnected = listener;
     }
 
     @Override
@@ -63,7 +81,7 @@ public final class DeviceSecurityManager implements ActiveMQSecurityManager5 {
         }
         Identity id = d.identity();
         audit.record(AuditEvent.of(AuditCategory.CONNECTION, "connect")
-                .actor(id.role() == Identity.Role.DEVICE ? AuditEvent.ActorType.DEVICE : AuditEvent.ActorType.SYSTEM, id.name())
+                .actor(actorType(id), id.name())
                 .target(clientId)
                 .detail("remote", remote)
                 .detail("role", id.role().name().toLowerCase())
@@ -72,6 +90,21 @@ public final class DeviceSecurityManager implements ActiveMQSecurityManager5 {
         subject.getPrincipals().add(new UserPrincipal(id.name()));
         subject.getPrincipals().add(new RolePrincipal(id.role().name().toLowerCase()));
         decided.put(connection.getID(), subject);
+        if (id.role() != Identity.Role.SERVICE) {
+            Live previous = live.put(id.name(), new Live(connection.getID(), remote));
+            if (previous != null && !previous.connectionId().equals(connection.getID())) {
+                // Artemis's link stealing closes the older connection [MQTT-3.1.4-3]; we record who took over from whom
+                takeovers.takeover(id.name(), previous.remote(), remote, Instant.now());
+            }
+        }
+        if (id.role() == Identity.Role.DEVICE) {
+            try {
+                deviceConnected.accept(id.name(), d.fingerprint());
+            } catch (RuntimeException e) {
+                // retiring a superseded certificate can wait for the overlap sweep; the connect itself stands
+                LOG.warn("after the connect of {}: {}", id.name(), e.getMessage());
+            }
+        }
         return subject;
     }
 
@@ -79,8 +112,9 @@ public final class DeviceSecurityManager implements ActiveMQSecurityManager5 {
     void connectionDestroyed(RemotingConnection connection) {
         Identity id = identity(decided.remove(connection.getID()));
         if (id != null) {
+            live.computeIfPresent(id.name(), (k, v) -> v.connectionId().equals(connection.getID()) ? null : v);
             audit.record(AuditEvent.of(AuditCategory.CONNECTION, "disconnect")
-                    .actor(id.role() == Identity.Role.DEVICE ? AuditEvent.ActorType.DEVICE : AuditEvent.ActorType.SYSTEM, id.name())
+                    .actor(actorType(id), id.name())
                     .target(connection.getClientID())
                     .detail("remote", connection.getRemoteAddress())
                     .build());
@@ -128,7 +162,15 @@ public final class DeviceSecurityManager implements ActiveMQSecurityManager5 {
         if (user == null || role == null) {
             return null;
         }
-        return new Identity(user, "service".equals(role) ? Identity.Role.SERVICE : Identity.Role.DEVICE);
+        return new Identity(user, switch (role) {
+            case "service" -> Identity.Role.SERVICE;
+            case "claim" -> Identity.Role.CLAIM;
+            default -> Identity.Role.DEVICE;
+        });
+    }
+
+    private static AuditEvent.ActorType actorType(Identity id) {
+        return id.role() == Identity.Role.SERVICE ? AuditEvent.ActorType.SYSTEM : AuditEvent.ActorType.DEVICE;
     }
 
     @Override

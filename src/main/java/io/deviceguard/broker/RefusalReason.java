@@ -21,6 +21,12 @@ public enum RefusalReason {
     DEVICE_SUSPENDED("the device is suspended"),
     DEVICE_REVOKED("the device is revoked"),
     CERTIFICATE_NOT_REGISTERED("the certificate is not the one registered for the device"),
+    CERTIFICATE_REVOKED("the certificate is revoked"),
+    CERTIFICATE_SUPERSEDED("the certificate was replaced by a rotation and its overlap window has ended"),
+    CA_DISTRUSTED("the certificate's issuing CA is distrusted"),
+    UNKNOWN_CLAIM("the claim certificate belongs to no enrollment"),
+    CLAIM_USED("the enrollment's claim was used already"),
+    CLAIM_EXPIRED("the enrollment's claim has expired"),
     CLIENT_ID_MISMATCH("the MQTT client ID differs from the certificate CN"),
     REGISTRY_UNAVAILABLE("the device registry could not be read");
 

@@ -10,9 +10,11 @@ import org.apache.activemq.artemis.core.security.CheckType;
  * {@code address::queue}. A '.' inside a topic level is escaped ({@code devices/dev-1.a/telemetry} is
  * {@code devices.dev-1\.a.telemetry}), so a device's own addresses are derived with the broker's own conversion,
  * never by string concatenation: {@code devices.dev-1.a.telemetry} is {@code devices/dev-1/a/telemetry}, another
- * topic. A device may publish only to its own telemetry, events and command-status topics and
- * subscribe only to its own commands topic: never a wildcard, a {@code $} topic or another device's topic.
- * The platform's routes (role service) may use every {@code devices/} topic.
+ * topic. A device may publish only to its own telemetry, events, command-status and certificate/csr (rotation)
+ * topics and subscribe only to its own commands and certificate topics: never a wildcard, a {@code $} topic or
+ * another device's topic. A claim may publish only {@code provisioning/{enrollmentId}/csr} and subscribe only
+ * {@code provisioning/{enrollmentId}/certificate}. The platform's routes (role service) may use every
+ * {@code devices/} and {@code provisioning/} topic.
  */
 public final class TopicAcl {
 
@@ -29,12 +31,21 @@ public final class TopicAcl {
             a = a.substring(0, fqqn);
         }
         if (identity.role() == Identity.Role.SERVICE) {
-            return a.startsWith("devices.") && !isManagement(type);
+            return (a.startsWith("devices.") || a.startsWith("provisioning.")) && !isManagement(type);
         }
-        String own = "devices/" + identity.name() + "/";
-        boolean publishTopic = a.equals(coreAddress(own + "telemetry")) || a.equals(coreAddress(own + "events"))
-                || a.equals(coreAddress(own + "commands/status"));
-        boolean commandTopic = a.equals(coreAddress(own + "commands"));
+        boolean publishTopic;
+        boolean commandTopic;
+        if (identity.role() == Identity.Role.CLAIM) {
+            // a claim may only send its one CSR and hear the answer: provisioning/{enrollmentId}/csr|certificate
+            String own = "provisioning/" + identity.enrollmentId() + "/";
+            publishTopic = a.equals(coreAddress(own + "csr"));
+            commandTopic = a.equals(coreAddress(own + "certificate"));
+        } else {
+            String own = "devices/" + identity.name() + "/";
+            publishTopic = a.equals(coreAddress(own + "telemetry")) || a.equals(coreAddress(own + "events"))
+                    || a.equals(coreAddress(own + "commands/status")) || a.equals(coreAddress(own + "certificate/csr"));
+            commandTopic = a.equals(coreAddress(own + "commands")) || a.equals(coreAddress(own + "certificate"));
+        }
         return switch (type) {
             case SEND -> publishTopic;
             case CREATE_ADDRESS -> publishTopic || commandTopic;

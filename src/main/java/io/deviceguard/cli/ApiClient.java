@@ -94,7 +94,9 @@ final class ApiClient {
     }
 
     private JsonNode send(String method, String path, Object body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(Duration.ofSeconds(60));
+        // a manufacturing manifest of many thousand rows is one request that signs every CSR before it answers
+        Duration timeout = path.equals("/api/v1/devices/import") ? Duration.ofMinutes(15) : Duration.ofSeconds(60);
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(url + path)).timeout(timeout);
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
         }
@@ -141,6 +143,14 @@ final class ApiClient {
             throw new CliFailure("login refused: " + detail);
         }
         String hint = r.statusCode() == 401 ? " (log in with: deviceguard login)" : "";
+        if (json != null && json.path("errors").isArray()) {
+            StringBuilder rows = new StringBuilder(detail);
+            for (JsonNode e : json.path("errors")) {
+                rows.append(System.lineSeparator()).append("  line ").append(e.path("line").asInt()).append(": ")
+                        .append(e.path("code").asText()).append(": ").append(e.path("message").asText());
+            }
+            throw new CliFailure(rows.toString());
+        }
         String prefix = switch (r.statusCode()) {
             case 401 -> "not logged in: ";
             case 403 -> "forbidden: ";

@@ -39,8 +39,9 @@ final class Connection {
     }
 
     private static boolean isHome(Home h) {
-        // certs/ alone proves nothing: a fresh clone has certs/README.md; a home has a PKI, a database or settings
-        return Files.isRegularFile(h.certs().resolve(io.deviceguard.pki.Pki.PASSWORDS)) || Files.isDirectory(h.data())
-                || Files.isRegularFile(h.propertiesFile());
+        // a certs/ folder alone is not a home (the project's own checkout has one, holding only its README): its PKI is
+        return Files.isRegularFile(h.certs().resolve(io.deviceguard.pki.Pki.PASSWORDS))
+                || Files.isRegularFile(h.certs().resolve(io.deviceguard.pki.Pki.ROOT_CA))
+                || Files.isDirectory(h.data()) || Files.isRegularFile(h.propertiesFile());
     }
 }

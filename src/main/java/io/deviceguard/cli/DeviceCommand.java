@@ -29,7 +29,8 @@ import picocli.CommandLine.Parameters;
  */
 @Command(name = "device", mixinStandardHelpOptions = true, description = "Manage devices.",
         subcommands = {DeviceCommand.Create.class, DeviceCommand.ListDevices.class, DeviceCommand.Show.class,
-                DeviceCommand.Sign.class})
+                DeviceCommand.Sign.class, DeviceImportCommand.class, DeviceStatusCommands.Revoke.class,
+                DeviceStatusCommands.Suspend.class, DeviceStatusCommands.Resume.class})
 public final class DeviceCommand {
 
     static final String ROW = "%-64s %-10s %-24s %s%n";

@@ -12,7 +12,9 @@ import picocli.CommandLine.Command;
         description = "The security layer between connected devices and their cloud: MQTT over mutual TLS, "
                 + "a device registry, and a tamper-evident audit trail.",
         subcommands = {RunCommand.class, LoginCommand.class, LogoutCommand.class, UserCommand.class, DeviceCommand.class,
-                AuditCommand.class, QuarantineCommand.class, GroupCommand.class, CommandCommand.class, SimulateCommand.class, CommandLine.HelpCommand.class})
+                EnrollmentCommand.class, PkiCommand.class,
+                AuditCommand.class, QuarantineCommand.class, GroupCommand.class, CommandCommand.class, SimulateCommand.class,
+                CommandLine.HelpCommand.class})
 public final class DeviceGuardCommand {
 
     /** Exit code of a configuration error (sysexits EX_CONFIG). */

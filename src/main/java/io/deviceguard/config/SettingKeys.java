@@ -17,6 +17,10 @@ public final class SettingKeys {
     public static final String TLS_HANDSHAKE_TIMEOUT = "deviceguard.tls.handshakeTimeoutSeconds";
     public static final String PKI_SERVER_NAMES = "deviceguard.pki.serverNames";
     public static final String PKI_DEVICE_VALIDITY_DAYS = "deviceguard.pki.deviceCertValidityDays";
+    public static final String PKI_ROTATION_OVERLAP_SECONDS = "deviceguard.pki.rotationOverlapSeconds";
+    public static final String PKI_ENROLLMENT_MAX_TTL_MINUTES = "deviceguard.pki.enrollmentMaxTtlMinutes";
+    public static final String MQTT_TAKEOVER_THRESHOLD = "deviceguard.mqtt.takeoverThreshold";
+    public static final String API_MAX_IMPORT_BYTES = "deviceguard.api.maxImportBytes";
     public static final String DB_URL = "deviceguard.db.url";
     public static final String DB_USER = "deviceguard.db.user";
     public static final String DB_PASSWORD = "deviceguard.db.password";
@@ -54,6 +58,10 @@ public final class SettingKeys {
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
+            Map.entry(PKI_ROTATION_OVERLAP_SECONDS, SettingType.POSITIVE_INT),
+            Map.entry(PKI_ENROLLMENT_MAX_TTL_MINUTES, SettingType.POSITIVE_INT),
+            Map.entry(MQTT_TAKEOVER_THRESHOLD, SettingType.POSITIVE_INT),
+            Map.entry(API_MAX_IMPORT_BYTES, SettingType.POSITIVE_INT),
             Map.entry(MQTT_HOST, SettingType.HOST),
             Map.entry(MQTT_PORT, SettingType.PORT),
             Map.entry(MQTT_MAX_PACKET_SIZE, SettingType.POSITIVE_INT),

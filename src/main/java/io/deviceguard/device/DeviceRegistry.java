@@ -40,31 +40,90 @@ public final class DeviceRegistry {
 
     /** Registers an ACTIVE device of {@code model} (may be null) bound to {@code cert}. */
     public Device register(String id, X509Certificate cert, String model) {
-        DeviceId.require(id);
+        return registerAll(List.of(new Registration(id, cert, model))).get(0);
+    }
+
+    /** A device to register: its ID, its first certificate and its model (may be null). */
+    public record Registration(String id, X509Certificate certificate, String model) {
+    }
+
+    /**
+     * Registers every device in one transaction: all of them, or (on any failure, a duplicate included) none. A bulk
+     * import relies on this for its all-or-nothing promise even when another caller registers one of the IDs
+     * between the import's checks and its write.
+     */
+    public List<Device> registerAll(List<Registration> registrations) {
         Instant now = Instant.now().truncatedTo(ChronoUnit.MILLIS);
-        Device d = new Device(id, DeviceStatus.ACTIVE, Certificates.fingerprint(cert), Certificates.serialHex(cert),
-                cert.getNotAfter().toInstant(), now, model, Pem.encode(cert));
-        String sql = "insert into devices (id, status, cert_fingerprint, cert_serial, not_after, created_at, updated_at,"
-                + " model, certificate) values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
-        try (Connection c = dataSource.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
-            ps.setString(1, d.id());
-            ps.setString(2, d.status().name());
-            ps.setString(3, d.certFingerprint());
-            ps.setString(4, d.certSerial());
-            ps.setObject(5, utc(d.notAfter()));
-            ps.setObject(6, utc(now));
-            ps.setObject(7, utc(now));
-            ps.setString(8, model);
-            ps.setString(9, d.certificatePem());
-            ps.executeUpdate();
-            lastKnown.put(id, d);
-            return d;
-        } catch (SQLException e) {
-            if (e instanceof SQLIntegrityConstraintViolationException || "23505".equals(e.getSQLState())) {
-                throw new DuplicateDeviceException(id);
-            }
-            throw new RegistryException("cannot register device " + id, e);
+        List<Device> out = new ArrayList<>(registrations.size());
+        for (Registration r : registrations) {
+            DeviceId.require(r.id());
+            X509Certificate cert = r.certificate();
+            out.add(new Device(r.id(), DeviceStatus.ACTIVE, Certificates.fingerprint(cert), Certificates.serialHex(cert),
+                    cert.getNotAfter().toInstant(), now, r.model(), Pem.encode(cert)));
         }
+        String devices = "insert into devices (id, status, cert_fingerprint, cert_serial, not_after, created_at, updated_at,"
+                + " model, certificate) values (?, ?, ?, ?, ?, ?, ?, ?, ?)";
+        String certs = "insert into device_certificates (fingerprint, device_id, serial, certificate, not_after, status,"
+                + " created_at) values (?, ?, ?, ?, ?, 'ACTIVE', ?)";
+        try (Connection c = dataSource.getConnection()) {
+            boolean auto = c.getAutoCommit();
+            c.setAutoCommit(false);
+            try (PreparedStatement pd = c.prepareStatement(devices); PreparedStatement pc = c.prepareStatement(certs)) {
+                int n = 0;
+                for (Device d : out) {
+                    pd.setString(1, d.id());
+                    pd.setString(2, d.status().name());
+                    pd.setString(3, d.certFingerprint());
+                    pd.setString(4, d.certSerial());
+                    pd.setObject(5, utc(d.notAfter()));
+                    pd.setObject(6, utc(now));
+                    pd.setObject(7, utc(now));
+                    pd.setString(8, d.model());
+                    pd.setString(9, d.certificatePem());
+                    pd.addBatch();
+                    pc.setString(1, d.certFingerprint());
+                    pc.setString(2, d.id());
+                    pc.setString(3, d.certSerial());
+                    pc.setString(4, d.certificatePem());
+                    pc.setObject(5, utc(d.notAfter()));
+                    pc.setObject(6, utc(now));
+                    pc.addBatch();
+                    if (++n % 500 == 0) {
+                        pd.executeBatch();
+                        pc.executeBatch();
+                    }
+                }
+                pd.executeBatch();
+                pc.executeBatch();
+                c.commit();
+            } catch (SQLException e) {
+                c.rollback();
+                throw e;
+            } finally {
+                c.setAutoCommit(auto);
+            }
+            out.forEach(d -> lastKnown.put(d.id(), d));
+            return out;
+        } catch (SQLException e) {
+            if (isDuplicate(e)) {
+                throw new DuplicateDeviceException(out.size() == 1 ? out.get(0).id() : "(one of " + out.size() + ")");
+            }
+            throw new RegistryException("cannot register " + out.size() + " device(s)", e);
+        }
+    }
+
+    private static boolean isDuplicate(SQLException e) {
+        for (Throwable t = e; t != null; t = t.getCause()) {
+            if (t instanceof SQLIntegrityConstraintViolationException
+                    || (t instanceof SQLException s && "23505".equals(s.getSQLState()))) {
+                return true;
+            }
+            if (t instanceof java.sql.BatchUpdateException b && b.getNextException() != null
+                    && "23505".equals(b.getNextException().getSQLState())) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /**
@@ -91,6 +150,32 @@ public final class DeviceRegistry {
                 throw new StoreUnavailableException("the device registry is unavailable", e);
             }
             throw new RegistryException("cannot read device " + DeviceId.printable(id), e);
+        }
+    }
+
+    /** The registered devices among {@code ids}, read in chunks: a bulk import's one look-up instead of one per row. */
+    public java.util.Map<String, Device> findAll(java.util.Collection<String> ids) {
+        java.util.Map<String, Device> out = new java.util.HashMap<>();
+        List<String> all = new ArrayList<>(ids);
+        try (Connection c = dataSource.getConnection()) {
+            for (int from = 0; from < all.size(); from += 500) {
+                List<String> chunk = all.subList(from, Math.min(all.size(), from + 500));
+                String marks = String.join(",", java.util.Collections.nCopies(chunk.size(), "?"));
+                try (PreparedStatement ps = c.prepareStatement("select " + COLUMNS + " from devices where id in (" + marks + ")")) {
+                    for (int i = 0; i < chunk.size(); i++) {
+                        ps.setString(i + 1, chunk.get(i));
+                    }
+                    try (ResultSet rs = ps.executeQuery()) {
+                        while (rs.next()) {
+                            Device d = map(rs);
+                            out.put(d.id(), d);
+                        }
+                    }
+                }
+            }
+            return out;
+        } catch (SQLException e) {
+            throw new RegistryException("cannot read devices", e);
         }
     }
 

@@ -40,6 +40,8 @@ public final class Pki {
     public static final String COMMAND_CERT = "command-signing.pem";
     public static final String COMMAND_KEY = "command-signing.key";
     public static final String SERVICE_CN = "deviceguard-service";
+    /** The device CA's current CRL, regenerated on each revocation. */
+    public static final String CRL = "crl.pem";
 
     private static final List<String> REQUIRED = List.of(ROOT_CA, DEVICE_CA, DEVICE_CA_KEY, SERVER_KEYSTORE,
             BROKER_TRUSTSTORE, SERVICE_CERT, SERVICE_KEYSTORE, CLIENT_TRUSTSTORE, AUDIT_CERT, AUDIT_KEY, COMMAND_CERT, COMMAND_KEY, PASSWORDS);
@@ -50,6 +52,7 @@ public final class Pki {
     private final PrivateKey deviceCaKey;
     private final X509Certificate serviceCert;
     private final Properties passwords;
+    private long crlNumber;
 
     private Pki(Path dir) {
         this.dir = dir;
@@ -191,6 +194,16 @@ public final class Pki {
     /** Issues device certificates from the device CA. */
     public CertificateIssuer deviceIssuer() {
         return new CertificateIssuer(deviceCa, deviceCaKey);
+    }
+
+    /** Signs a CRL of the device CA with {@code entries} and writes it to {@code certs/crl.pem}; returns it. */
+    public synchronized java.security.cert.X509CRL publishCrl(List<Crls.Entry> entries) {
+        java.time.Instant now = java.time.Instant.now();
+        java.security.cert.X509CRL crl = Crls.build(deviceCa, deviceCaKey, entries, now, Duration.ofDays(7),
+                java.math.BigInteger.valueOf(Math.max(now.toEpochMilli(), ++crlNumber)));
+        crlNumber = Math.max(now.toEpochMilli(), crlNumber);
+        Pem.write(file(CRL), Pem.encode(crl), false);
+        return crl;
     }
 
     /** The routes' TLS client identity: the service certificate, trusting only our root for the server. */

@@ -11,9 +11,11 @@ import io.deviceguard.command.Commands;
 import io.deviceguard.broker.ConnectPolicy;
 import io.deviceguard.broker.DeviceSecurityManager;
 import io.deviceguard.broker.EmbeddedBroker;
+import io.deviceguard.broker.TakeoverWatch;
 import io.deviceguard.config.ConfigException;
 import io.deviceguard.config.SettingKeys;
 import io.deviceguard.config.Settings;
+import io.deviceguard.device.DeviceLifecycle;
 import io.deviceguard.device.DeviceRegistry;
 import io.deviceguard.integrity.IntegrityPolicy;
 import io.deviceguard.integrity.IntegrityServices;
@@ -32,6 +34,9 @@ import java.util.Deque;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.apache.camel.CamelContext;
 import org.apache.camel.main.Main;
 import org.slf4j.Logger;
@@ -57,6 +62,7 @@ public final class Platform implements AutoCloseable {
     private AdminApi adminApi;
     private Main camel;
     private Commands commands;
+    private DeviceLifecycle lifecycle;
 
     private Platform(Settings settings, Clock clock, Map<String, String> environment) {
         this.settings = settings;
@@ -92,9 +98,31 @@ public final class Platform implements AutoCloseable {
         Pki pki = services.pki();
         DeviceRegistry registry = services.registry();
 
-        ConnectPolicy policy = new ConnectPolicy(pki.deviceCa(), pki.serviceCert(), registry);
-        broker = EmbeddedBroker.start(settings, pki, new DeviceSecurityManager(policy, audit), audit);
+        ConnectPolicy policy = new ConnectPolicy(pki.deviceCa(), pki.serviceCert(), registry, services.certificates(),
+                services.enrollments());
+        DeviceSecurityManager security = new DeviceSecurityManager(policy, audit,
+                new TakeoverWatch(audit, settings.getInt(SettingKeys.MQTT_TAKEOVER_THRESHOLD)));
+        broker = EmbeddedBroker.start(settings, pki, security, audit);
         started.push(broker);
+        BrokerControl brokerControl = new BrokerControl(broker.server());
+        lifecycle = new DeviceLifecycle(pki, registry, services.certificates(), audit, brokerControl);
+        security.onDeviceConnected(lifecycle::deviceConnected);
+        if (!java.nio.file.Files.exists(pki.file(Pki.CRL))) {
+            lifecycle.publishCrl();
+        }
+        ScheduledExecutorService sweeper = Executors.newSingleThreadScheduledExecutor(r -> {
+            Thread t = new Thread(r, "deviceguard-rotation-sweep");
+            t.setDaemon(true);
+            return t;
+        });
+        sweeper.scheduleWithFixedDelay(() -> {
+            try {
+                lifecycle.sweepOverlaps(java.time.Instant.now());
+            } catch (RuntimeException e) {
+                LOG.warn("rotation overlap sweep failed: {}", e.getMessage());
+            }
+        }, 1, 1, TimeUnit.SECONDS);
+        started.push(sweeper::shutdownNow);
 
         users = UserServices.create(services.database().dataSource(), audit, clock, UserSettings.from(settings));
         AdminBootstrap.Outcome admin = AdminBootstrap.run(settings, environment, users.accounts());
@@ -102,20 +130,26 @@ public final class Platform implements AutoCloseable {
                 new CommandSigner(pki.commandSigningKey()), audit, new BrokerControl(broker.server()), clock,
                 settings.getInt(SettingKeys.COMMANDS_DEFAULT_TTL_SECONDS),
                 settings.getInt(SettingKeys.COMMANDS_RESULT_TIMEOUT_SECONDS), settings.getInt(SettingKeys.COMMANDS_POLL_MILLIS));
-        adminApi = AdminApi.start(settings, services, users, commands);
+        adminApi = AdminApi.start(settings, services, users, commands, lifecycle);
         started.push(adminApi);
 
         camel = new Main();
         camel.configure().addRoutesBuilder(new PipelineErrorConfiguration());
         camel.configure().addRoutesBuilder(new DeviceInboundRoutes());
         camel.configure().addRoutesBuilder(new io.deviceguard.command.CommandRoutes());
+        camel.configure().addRoutesBuilder(new io.deviceguard.routes.ProvisioningRoutes());
+        java.time.Duration deviceValidity = java.time.Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS));
+        camel.bind("provisioningCsr", new io.deviceguard.routes.ProvisioningCsr(
+                new io.deviceguard.device.FieldEnrollment(pki, registry, services.enrollments(), audit, deviceValidity),
+                new io.deviceguard.device.CertificateRotation(pki, registry, services.certificates(), audit, deviceValidity,
+                        java.time.Duration.ofSeconds(settings.getInt(SettingKeys.PKI_ROTATION_OVERLAP_SECONDS)))));
         camel.bind("mqttSocketFactory", pki.serviceClientContext().getSocketFactory());
         camel.bind("dataSource", services.database().dataSource());
         camel.bind("commands", commands);
         camel.bind("deviceAuthCheck", new DeviceAuthCheck(registry));
         camel.bind("auditPersistence", new AuditPersistence(audit));
         integrity = new IntegrityServices(integrityPolicy, services.database().dataSource(), audit,
-                new BrokerControl(broker.server()), Clock.systemUTC());
+                brokerControl, Clock.systemUTC());
         started.push(integrity);
         integrity.registerMBean(settings.get(SettingKeys.NODE_ID));
         camel.bind("integritySteps", integrity.steps());
@@ -179,6 +213,11 @@ public final class Platform implements AutoCloseable {
     /** The port of the HTTPS admin API. */
     public int adminPort() {
         return adminApi.port();
+    }
+
+    /** Revocation, suspension, CA distrust, CRL. */
+    public DeviceLifecycle lifecycle() {
+        return lifecycle;
     }
 
     public UserServices users() {

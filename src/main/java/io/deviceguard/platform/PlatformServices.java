@@ -72,6 +72,15 @@ public final class PlatformServices implements AutoCloseable {
         return registry;
     }
 
+    /** Device certificates (current, superseded, revoked) and distrusted CAs. */
+    public io.deviceguard.device.CertificateStore certificates() {
+        return new io.deviceguard.device.CertificateStore(database.dataSource());
+    }
+
+    public io.deviceguard.device.Enrollments enrollments() {
+        return new io.deviceguard.device.Enrollments(database.dataSource());
+    }
+
     @Override
     public void close() {
         audit.close();

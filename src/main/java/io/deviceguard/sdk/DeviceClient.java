@@ -144,6 +144,25 @@ public final class DeviceClient implements AutoCloseable {
         return client.publish(topic, m, null, listener);
     }
 
+    /**
+     * Rotates this device's certificate over its own session: makes a new EC P-256 key pair, sends a CSR on
+     * {@code devices/{id}/certificate/csr} and waits for the chain on {@code devices/{id}/certificate}. Returns the
+     * new identity; the current connection keeps its old certificate until the device reconnects with the new one
+     * (which retires the old one on the platform). {@link FieldProvisioning.Refused} carries a refusal's reason.
+     */
+    public DeviceIdentity renewCertificate(java.time.Duration timeout) throws MqttException {
+        java.security.KeyPair keys = io.deviceguard.pki.Certificates.newEcKeyPair();
+        return new DeviceIdentity(identity.id(), keys.getPrivate(),
+                FieldProvisioning.chain(askCertificate(Csr.create(keys, identity.id()), timeout)), identity.serverCa());
+    }
+
+    /** Sends any CSR on this device's rotation topic and returns the reply text: for tests of refusals. */
+    public String askCertificate(String csrPem, java.time.Duration timeout) throws MqttException {
+        try (ReplyChannel c = ReplyChannel.over(client, false, "devices/" + identity.id() + "/certificate")) {
+            return c.ask("devices/" + identity.id() + "/certificate/csr", csrPem, timeout);
+        }
+    }
+
     public boolean isConnected() {
         return client.isConnected();
     }

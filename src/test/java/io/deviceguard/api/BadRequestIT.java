@@ -178,8 +178,8 @@ class BadRequestIT {
                     "query parameter 'user' is not a valid username: " + io.deviceguard.user.Username.RULE);
             refused(api.get("/api/v1/audit?device=" + enc, admin), 400, "invalid_query", null);
             refused(api.get("/api/v1/audit?category=" + enc, admin), 400, "invalid_query",
-                    "query parameter 'category' must be one of platform, connection, acl, message, device, integrity,"
-                            + " anomaly, user, api, command, error");
+                    "query parameter 'category' must be one of " + java.util.Arrays.stream(io.deviceguard.audit.AuditCategory.values())
+                            .map(io.deviceguard.audit.AuditCategory::label).collect(java.util.stream.Collectors.joining(", ")));
             refused(api.get("/api/v1/audit?since=" + enc, admin), 400, "invalid_query",
                     "query parameter 'since' must be an ISO-8601 UTC time such as 2025-01-31T12:00:00Z");
         }

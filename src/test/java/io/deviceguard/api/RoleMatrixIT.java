@@ -53,6 +53,12 @@ class RoleMatrixIT {
         ALLOWED.put("DEVICES_LIST", Set.of("admin", "operator"));
         ALLOWED.put("DEVICES_CREATE", Set.of("admin", "operator"));
         ALLOWED.put("DEVICES_SHOW", Set.of("admin", "operator"));
+        ALLOWED.put("DEVICES_IMPORT", Set.of("admin"));
+        ALLOWED.put("DEVICES_REVOKE", Set.of("admin"));
+        ALLOWED.put("DEVICES_SUSPEND", Set.of("admin"));
+        ALLOWED.put("DEVICES_RESUME", Set.of("admin"));
+        ALLOWED.put("ENROLLMENTS_CREATE", Set.of("admin", "operator"));
+        ALLOWED.put("CRL", Set.of("admin", "operator", "auditor"));
         ALLOWED.put("AUDIT_LIST", Set.of("admin", "auditor"));
         ALLOWED.put("GROUPS_LIST", Set.of("admin", "operator"));
         ALLOWED.put("GROUPS_CREATE", Set.of("admin", "operator"));
@@ -199,7 +205,7 @@ class RoleMatrixIT {
 
     private static int successStatus(ApiEndpoint e) {
         return switch (e) {
-            case USERS_CREATE, DEVICES_CREATE, GROUPS_CREATE, COMMANDS_CREATE -> 201;
+            case USERS_CREATE, DEVICES_CREATE, GROUPS_CREATE, COMMANDS_CREATE, ENROLLMENTS_CREATE -> 201;
             case LOGOUT -> 204;
             default -> 200;
         };
@@ -233,6 +239,18 @@ class RoleMatrixIT {
             case COMMANDS_SHOW -> api.get("/api/v1/commands/" + command0 + "?devices=true", token);
             case COMMANDS_APPROVE -> api.post("/api/v1/commands/" + freshCommand(true) + "/approve", token, null);
             case COMMANDS_CANCEL -> api.post("/api/v1/commands/" + freshCommand(false) + "/cancel", token, null);
+            case DEVICES_IMPORT -> api.post("/api/v1/devices/import", token, "{\"manifest\":" + AdminApiClient.quote(
+                    "imp-" + n + ",model-x," + io.deviceguard.device.Manifest.quote(io.deviceguard.sdk.Csr.create(
+                            io.deviceguard.pki.Certificates.newEcKeyPair(), "imp-" + n)) + "\n") + "}");
+            case DEVICES_REVOKE -> {
+                platform.createDevice("rv-" + n);
+                yield api.post("/api/v1/devices/rv-" + n + "/revoke", token, "{\"reason\":\"role matrix\"}");
+            }
+            case DEVICES_SUSPEND -> api.post("/api/v1/devices/dev-0/suspend", token, null);
+            case DEVICES_RESUME -> api.post("/api/v1/devices/dev-0/resume", token, null);
+            case ENROLLMENTS_CREATE -> api.post("/api/v1/enrollments", token, "{\"deviceId\":\"enr-" + n
+                    + "\",\"ttlSeconds\":600}");
+            case CRL -> api.get("/api/v1/crl", token);
         };
     }
 }

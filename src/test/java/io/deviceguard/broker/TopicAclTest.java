@@ -46,6 +46,9 @@ class TopicAclTest {
             CREATE_NON_DURABLE_QUEUE | devices.dev-1\\.a.commands::dev-1.a.devices.dev-1\\.a.commands
             CONSUME                  | devices.dev-1\\.a.commands::dev-1.a.devices.dev-1\\.a.commands
             DELETE_DURABLE_QUEUE     | devices.dev-1\\.a.commands::dev-1.a.devices.dev-1\\.a.commands
+            SEND                     | devices.dev-1\\.a.certificate.csr
+            CONSUME                  | devices.dev-1\\.a.certificate
+            CREATE_NON_DURABLE_QUEUE | devices.dev-1\\.a.certificate
             """)
     void deviceMayUseItsOwnTopics(CheckType check, String address) {
         assertThat(TopicAcl.allows(DEVICE, check, address)).isTrue();
@@ -117,6 +120,8 @@ class TopicAclTest {
             CREATE_DURABLE_QUEUE     | devices.*.events::deviceguard
             CREATE_NON_DURABLE_QUEUE | devices.*.commands.status
             DELETE_DURABLE_QUEUE     | devices.*.telemetry::deviceguard
+            SEND                     | provisioning.x.certificate
+            CONSUME                  | provisioning.*.csr::deviceguard
             """)
     void serviceMayUseEveryDeviceTopic(CheckType check, String address) {
         assertThat(TopicAcl.allows(SERVICE, check, address)).isTrue();
@@ -132,7 +137,7 @@ class TopicAclTest {
             CONSUME                  | #
             CONSUME                  | $sys.#
             CONSUME                  | DLQ
-            SEND                     | provisioning.x.certificate
+            SEND                     | other.x.certificate
             """)
     void serviceMayNotManageTheBrokerNorLeaveTheDeviceTopics(CheckType check, String address) {
         assertThat(TopicAcl.allows(SERVICE, check, address)).isFalse();
@@ -151,5 +156,32 @@ class TopicAclTest {
         assertThat(TopicAcl.mqttTopic("devices.dev-1.a.telemetry")).isEqualTo("devices/dev-1/a/telemetry");
         assertThat(TopicAcl.mqttTopic("devices.*.commands::q")).isEqualTo("devices/+/commands");
         assertThat(TopicAcl.mqttTopic("devices.#")).isEqualTo("devices/#");
+    }
+
+    private static final Identity CLAIM = Identity.claim("0123abcd");
+
+    @ParameterizedTest(name = "claim 0123abcd may {0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            SEND                     | provisioning.0123abcd.csr
+            CREATE_ADDRESS           | provisioning.0123abcd.csr
+            CONSUME                  | provisioning.0123abcd.certificate
+            CREATE_NON_DURABLE_QUEUE | provisioning.0123abcd.certificate::claim:0123abcd.provisioning.0123abcd.certificate
+            """)
+    void claimMayUseOnlyItsOwnProvisioningTopics(CheckType check, String address) {
+        assertThat(TopicAcl.allows(CLAIM, check, address)).isTrue();
+    }
+
+    @ParameterizedTest(name = "claim 0123abcd may not {0} {1}")
+    @CsvSource(delimiter = '|', textBlock = """
+            SEND                     | provisioning.0123abcd.certificate
+            CONSUME                  | provisioning.0123abcd.csr
+            SEND                     | provisioning.ffff.csr
+            CONSUME                  | provisioning.*.certificate
+            SEND                     | devices.0123abcd.telemetry
+            SEND                     | devices.claim:0123abcd.telemetry
+            CONSUME                  | devices.dev-1\\.a.commands
+            """)
+    void claimMayNotUseAnyOtherTopic(CheckType check, String address) {
+        assertThat(TopicAcl.allows(CLAIM, check, address)).isFalse();
     }
 }

@@ -122,6 +122,24 @@ class CliApiIT {
     }
 
     @Test
+    void anAdminRevokesSuspendsAndResumesDevicesOverTheApiAndAnOperatorMayNot() {
+        platform.createDevice("cli-rev");
+        platform.createDevice("cli-sus");
+        CliRunner admin = loggedIn("cfg-admin-life", "ada", adminPassword);
+        Result suspend = admin.run(null, "device", "suspend", "cli-sus");
+        assertThat(suspend.exit()).as(suspend.err()).isZero();
+        assertThat(suspend.out()).isEqualTo("Device cli-sus is SUSPENDED; 0 live session(s) closed\n");
+        assertThat(admin.run(null, "device", "resume", "cli-sus").out()).isEqualTo("Device cli-sus is ACTIVE; 0 live session(s) closed\n");
+        Result revoke = admin.run(null, "device", "revoke", "cli-rev", "--reason", "lost in transit");
+        assertThat(revoke.exit()).as(revoke.err()).isZero();
+        assertThat(revoke.out()).isEqualTo("Device cli-rev is REVOKED; 0 live session(s) closed\n");
+        assertThat(admin.run(null, "device", "revoke", "cli-rev").err()).contains("--reason");
+        Result operator = loggedIn("cfg-operator-life", "otto", operatorPassword).run(null, "device", "suspend", "cli-sus");
+        assertThat(operator.exit()).isEqualTo(1);
+        assertThat(operator.err()).startsWith("deviceguard: forbidden: role 'operator' may not call POST /api/v1/devices/{id}/suspend");
+    }
+
+    @Test
     void anOperatorCreatesDevicesAndIsToldPreciselyWhatItMayNotDo() throws Exception {
         CliRunner cli = loggedIn("cfg-operator", "otto", operatorPassword);
         Path out = tmp.resolve("dev-files");

@@ -66,7 +66,12 @@ public final class AdminApiClient {
     }
 
     public Reply call(String method, String path, String token, String contentType, String body) {
-        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(Duration.ofSeconds(30))
+        return call(method, path, token, contentType, body, Duration.ofSeconds(30));
+    }
+
+    /** With a timeout of its own: a bulk import's one request takes longer than any other call. */
+    public Reply call(String method, String path, String token, String contentType, String body, Duration timeout) {
+        HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path)).timeout(timeout)
                 .method(method, body == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(body));
         if (token != null) {
             b.header("Authorization", "Bearer " + token);
