@@ -38,12 +38,17 @@ public final class DeviceKeys {
         if (device.certificatePem() == null) {
             throw new IntegrityViolation(Reason.NO_REGISTERED_KEY, "the registry holds no certificate for " + device.id());
         }
-        return byFingerprint.get(device.certFingerprint(), fp -> build(device));
+        return forCertificate(device.certFingerprint(), device.certificatePem());
     }
 
-    private static Key build(Device device) {
+    /** The verifier of one registered certificate (during a rotation overlap a device has two). */
+    public Key forCertificate(String fingerprint, String pem) {
+        return byFingerprint.get(fingerprint, fp -> build(pem));
+    }
+
+    private static Key build(String pem) {
         try {
-            List<X509Certificate> certs = Pem.parseCertificates(device.certificatePem());
+            List<X509Certificate> certs = Pem.parseCertificates(pem);
             PublicKey pk = certs.get(0).getPublicKey();
             if (pk instanceof ECPublicKey ec) {
                 if (ec.getParams().getCurve().getField().getFieldSize() != 256) {

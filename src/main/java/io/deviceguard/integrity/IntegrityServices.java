@@ -25,7 +25,9 @@ public final class IntegrityServices implements AutoCloseable {
     public IntegrityServices(IntegrityPolicy policy, DataSource dataSource, AuditLog audit, BrokerControl broker, Clock clock) {
         ReplayGuard replay = new ReplayGuard(dataSource);
         this.quarantine = new Quarantine(dataSource, policy.quarantineMaxRows(), policy.quarantinePayloadBytes());
-        this.steps = new IntegritySteps(policy, new DeviceKeys(), new SchemaCatalog(policy.schemaDir()), replay, metrics, clock);
+        io.deviceguard.device.CertificateStore certificates = new io.deviceguard.device.CertificateStore(dataSource);
+        this.steps = new IntegritySteps(policy, new DeviceKeys(), new SchemaCatalog(policy.schemaDir()), replay, metrics, clock,
+                certificates::ofDevice);
         this.rejection = new IntegrityRejection(quarantine, audit, metrics,
                 new AnomalyDetector(policy.anomalyThreshold(), policy.anomalyWindow()), broker, clock);
         this.purger = Executors.newSingleThreadScheduledExecutor(r -> {

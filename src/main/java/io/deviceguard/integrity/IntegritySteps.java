@@ -34,9 +34,21 @@ public final class IntegritySteps {
     private final ReplayGuard replay;
     private final IntegrityMetrics metrics;
     private final Clock clock;
+    private final java.util.function.Function<String, List<io.deviceguard.device.DeviceCertificate>> certificatesOf;
 
     public IntegritySteps(IntegrityPolicy policy, DeviceKeys keys, SchemaCatalog schemas, ReplayGuard replay,
                           IntegrityMetrics metrics, Clock clock) {
+        this(policy, keys, schemas, replay, metrics, clock, id -> List.of());
+    }
+
+    /**
+     * {@code certificatesOf} lists a device's certificates: during a rotation overlap the device's other ACTIVE
+     * certificate verifies its messages too (tried only when the current one does not).
+     */
+    public IntegritySteps(IntegrityPolicy policy, DeviceKeys keys, SchemaCatalog schemas, ReplayGuard replay,
+                          IntegrityMetrics metrics, Clock clock,
+                          java.util.function.Function<String, List<io.deviceguard.device.DeviceCertificate>> certificatesOf) {
+        this.certificatesOf = certificatesOf;
         this.policy = policy;
         this.keys = keys;
         this.schemas = schemas;
@@ -95,7 +107,7 @@ public final class IntegritySteps {
         }
         try {
             JWSObject jws = JWSObject.parse(text);
-            if (!jws.verify(key.verifier())) {
+            if (!jws.verify(key.verifier()) && !verifiesWithOverlappingCertificate(jws, device)) {
                 throw new IntegrityViolation(Reason.BAD_SIGNATURE, null);
             }
             ex.setProperty(DeviceHeaders.PAYLOAD_TEXT, jws.getPayload().toString());
@@ -104,6 +116,18 @@ public final class IntegritySteps {
         } catch (JOSEException | IllegalStateException e) {
             throw new IntegrityViolation(Reason.BAD_SIGNATURE, e.getMessage());
         }
+    }
+
+    private boolean verifiesWithOverlappingCertificate(JWSObject jws, Device device) throws JOSEException {
+        for (io.deviceguard.device.DeviceCertificate c : certificatesOf.apply(device.id())) {
+            if (c.active() && !c.fingerprint().equals(device.certFingerprint()) && c.certificatePem() != null) {
+                DeviceKeys.Key other = keys.forCertificate(c.fingerprint(), c.certificatePem());
+                if (other.algorithm().equals(jws.getHeader().getAlgorithm()) && jws.verify(other.verifier())) {
+                    return true;
+                }
+            }
+        }
+        return false;
     }
 
     /** 3. the payload is a JSON object matching the schema of the topic's message type (and device model). */

@@ -123,7 +123,7 @@ class BadRequestIT {
                 + TestSecrets.password() + "\",\"enabled\":true}"), 400, "invalid_field",
                 "unknown field 'enabled' (this endpoint accepts: password, role, username)");
         refused(api.get("/api/v1/audit?user=admin&verbose=1", admin), 400, "invalid_query",
-                "unknown query parameter 'verbose' (accepted: category, device, limit, outcome, since, user)");
+                "unknown query parameter 'verbose' (accepted: before, category, device, limit, outcome, since, until, user)");
     }
 
     @Test

@@ -74,6 +74,17 @@ class RotationTakeoverIT {
         }
     }
 
+    private void publishesAndIsHandled(DeviceIdentity id) throws Exception {
+        String marker = io.deviceguard.testing.Messages.marker();
+        try (DeviceClient c = new DeviceClient(id, "127.0.0.1", platform.mqttPort())) {
+            c.connect();
+            c.publishRaw("devices/" + id.id() + "/telemetry", io.deviceguard.sdk.Envelope.sign(id.key(), id.id(),
+                    io.deviceguard.testing.Messages.payload(id.id(), marker).toString()), null).waitForCompletion(20_000);
+        }
+        org.awaitility.Awaitility.await("a message signed with " + id.id() + "'s overlapping key is handled")
+                .atMost(WAIT).until(() -> platform.count("select count(*) from telemetry where payload like ?", "%" + marker + "%") == 1);
+    }
+
     @Test
     void rotationKeepsBothCertificatesUntilTheNewOneIsUsedThenRevokesTheOld() throws Exception {
         DeviceIdentity old = identity(platform.createDevice("rot-1"));
@@ -86,8 +97,9 @@ class RotationTakeoverIT {
             assertThat(c.askCertificate(Csr.create(Certificates.newEcKeyPair(), "rot-2"), WAIT)).startsWith("error: cn_mismatch");
         }
         platform.awaitAudit("rotation", row("provisioning", "rotate", "success").and(r -> r.target().equals("rot-1")));
-        // overlap: the old certificate still works while the new one is unused
+        // overlap: the old certificate still works while the new one is unused, for connecting and for signing
         connects(old);
+        publishesAndIsHandled(old);
         connects(renewed);
         AuditRecord done = platform.awaitAudit("old certificate retired", row("provisioning", "rotation-complete", "success")
                 .and(r -> r.target().equals("rot-1")));
