@@ -4,6 +4,7 @@ import io.deviceguard.audit.AuditCategory;
 import io.deviceguard.audit.AuditEvent;
 import io.deviceguard.audit.AuditLog;
 import io.deviceguard.broker.BrokerControl;
+import io.deviceguard.broker.BrokerLimits;
 import io.deviceguard.broker.ConnectPolicy;
 import io.deviceguard.broker.DeviceSecurityManager;
 import io.deviceguard.broker.EmbeddedBroker;
@@ -64,6 +65,7 @@ public final class Platform implements AutoCloseable {
     private void doStart() {
         long t0 = System.nanoTime();
         IntegrityPolicy integrityPolicy = IntegrityPolicy.from(settings);
+        BrokerLimits limits = BrokerLimits.from(settings);
         services = PlatformServices.open(settings, true);
         started.push(services);
         AuditLog audit = services.audit();
@@ -71,7 +73,7 @@ public final class Platform implements AutoCloseable {
         DeviceRegistry registry = services.registry();
 
         ConnectPolicy policy = new ConnectPolicy(pki.deviceCa(), pki.serviceCert(), registry);
-        broker = EmbeddedBroker.start(settings, pki, new DeviceSecurityManager(policy, audit), audit);
+        broker = EmbeddedBroker.start(settings, limits, pki, new DeviceSecurityManager(policy, audit), audit);
         started.push(broker);
 
         camel = new Main();
