@@ -36,16 +36,18 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     private final ActiveMQServer server;
     private final HandshakeAudit handshakeAudit;
+    private final ConnectionGuards guards;
     private final String acceptorName;
 
-    private EmbeddedBroker(ActiveMQServer server, HandshakeAudit handshakeAudit, String acceptorName) {
+    private EmbeddedBroker(ActiveMQServer server, HandshakeAudit handshakeAudit, ConnectionGuards guards, String acceptorName) {
         this.server = server;
         this.handshakeAudit = handshakeAudit;
+        this.guards = guards;
         this.acceptorName = acceptorName;
     }
 
-    public static EmbeddedBroker start(Settings settings, Pki pki, DeviceSecurityManager securityManager,
-                                       io.deviceguard.audit.AuditLog audit) {
+    public static EmbeddedBroker start(Settings settings, BrokerLimits limits, Pki pki,
+                                       DeviceSecurityManager securityManager, io.deviceguard.audit.AuditLog audit) {
         Map<String, String> vars = new HashMap<>(settings.all());
         vars.put("broker.name", "deviceguard-" + settings.get(SettingKeys.NODE_ID));
         vars.put("home.data", settings.home().data().toString());
@@ -59,35 +61,49 @@ public final class EmbeddedBroker implements AutoCloseable {
         String key = UUID.randomUUID().toString();
         Map<String, Object> params = new HashMap<>(acceptor.getParams());
         params.put(HandshakeAudit.PARAM, key);
-        config.setAcceptorConfigurations(Set.of(
-                new TransportConfiguration(AuditingAcceptorFactory.class.getName(), params, acceptor.getName())));
+        params.put(ConnectionGuards.PARAM, key);
+        // Artemis's protocol-detection timeout runs from TCP accept; the frame guard's connect timeout from the end of
+        // TLS and audits what it closes: Artemis's is a backstop behind both, never first
+        params.put(TransportConstants.HANDSHAKE_TIMEOUT, Integer.toString(settings.getInt(SettingKeys.TLS_HANDSHAKE_TIMEOUT)
+                + (int) limits.connectTimeout().toSeconds() + 1));
+        // the extra parameters are the MQTT protocol's (serverKeepAlive, defaultMqttSessionExpiryInterval,
+        // maximumPacketSize, allowLinkStealing...): without them the broker would silently use its own defaults
+        config.setAcceptorConfigurations(Set.of(new TransportConfiguration(AuditingAcceptorFactory.class.getName(), params,
+                acceptor.getName(), acceptor.getExtraParams())));
         config.setSecurityEnabled(true);
         config.setAuthenticationCacheSize(0);
         config.setAuthorizationCacheSize(0);
         config.registerBrokerPlugin(new DisconnectAudit(securityManager));
         config.registerBrokerPlugin(new PublisherStamp());
+        config.registerBrokerPlugin(new CommandQueueCap(audit, limits.queuedCommandsPerDevice()));
+        config.getIncomingInterceptorClassNames().add(SessionLimits.class.getName());
+        config.getOutgoingInterceptorClassNames().add(SessionLimits.class.getName());
 
         String host = String.valueOf(params.get(TransportConstants.HOST_PROP_NAME));
         int port = Integer.parseInt(String.valueOf(params.get(TransportConstants.PORT_PROP_NAME)));
         requirePortFree(host, port);
 
         HandshakeAudit handshakeAudit = HandshakeAudit.register(audit, key);
+        ConnectionGuards guards = ConnectionGuards.register(limits, audit::record,
+                io.deviceguard.pki.Certificates.fingerprint(pki.serviceCert()), key);
         ActiveMQServer server = new ActiveMQServerImpl(config, securityManager);
         try {
             server.start();
         } catch (Exception e) {
             handshakeAudit.unregister();
+            guards.unregister();
             stopQuietly(server);
             throw new ConfigException("the broker failed to start: " + e.getMessage(), e);
         }
         Acceptor started = server.getRemotingService().getAcceptor(acceptor.getName());
         if (started == null || !started.isStarted()) {
             handshakeAudit.unregister();
+            guards.unregister();
             stopQuietly(server);
             throw new ConfigException("the MQTT acceptor did not start on " + host + ":" + port
                     + " (port in use, or an address this machine does not have?)");
         }
-        return new EmbeddedBroker(server, handshakeAudit, acceptor.getName());
+        return new EmbeddedBroker(server, handshakeAudit, guards, acceptor.getName());
     }
 
     private static Configuration parse(BrokerXml xml, Map<String, String> vars) {
@@ -151,6 +167,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         return server;
     }
 
+    /** MQTT device connections the frame guards count now. */
+    public int deviceConnections() {
+        return guards.connections();
+    }
+
     /** The port the MQTT acceptor listens on. */
     public int mqttPort() {
         Object port = server.getConfiguration().getAcceptorConfigurations().iterator().next().getParams()
@@ -166,6 +187,7 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new IllegalStateException("broker stop failed", e);
         } finally {
             handshakeAudit.unregister();
+            guards.unregister();
         }
     }
 

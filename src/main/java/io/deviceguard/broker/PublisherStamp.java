@@ -3,6 +3,7 @@ package io.deviceguard.broker;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import org.apache.activemq.artemis.api.core.Message;
 import org.apache.activemq.artemis.api.core.SimpleString;
 import org.apache.activemq.artemis.core.server.ServerSession;
@@ -11,13 +12,16 @@ import org.apache.activemq.artemis.core.transaction.Transaction;
 
 /**
  * Stamps every published message with who published it, as the MQTT 5 user property {@value #PROPERTY} (the
- * authenticated identity of the publishing connection). Any {@code dg-*} user property a client sent is removed
- * first, so the stamp cannot be forged; the routes' integrity-identity step compares it with the topic's device.
+ * authenticated identity of the publishing connection), and with an identity of its own, {@value #INGRESS} (a
+ * random UUID): the broker delivering one message twice (after a crash) shows the same stamp twice, a device
+ * publishing the same bytes twice does not. Any {@code dg-*} user property a client sent is removed first, so the
+ * stamps cannot be forged; the routes' integrity-identity step compares the publisher with the topic's device.
  * Artemis keeps MQTT 5 user properties as ordered message properties ({@code mqtt.ordered.user.property.N.KEY}).
  */
 final class PublisherStamp implements ActiveMQServerMessagePlugin {
 
     static final String PROPERTY = "dg-publisher";
+    static final String INGRESS = "dg-ingress";
     private static final String EXISTS = "mqtt.user.property.exists";
     private static final String PREFIX = "mqtt.ordered.user.property.";
     private static final SimpleString MQTT_QOS = SimpleString.of("mqtt.qos.level");
@@ -49,6 +53,7 @@ final class PublisherStamp implements ActiveMQServerMessagePlugin {
             message.putStringProperty(PREFIX + i++ + "." + e.getKey().substring(8), e.getValue());
         }
         message.putStringProperty(PREFIX + i++ + "." + PROPERTY, session.getValidatedUser());
+        message.putStringProperty(PREFIX + i++ + "." + INGRESS, UUID.randomUUID().toString());
         message.putIntProperty(EXISTS, i);
     }
 

@@ -28,7 +28,12 @@ public enum RefusalReason {
     CLAIM_USED("the enrollment's claim was used already"),
     CLAIM_EXPIRED("the enrollment's claim has expired"),
     CLIENT_ID_MISMATCH("the MQTT client ID differs from the certificate CN"),
-    REGISTRY_UNAVAILABLE("the device registry could not be read");
+    REGISTRY_UNAVAILABLE("the device registry could not be read"),
+    CONNECT_TIMEOUT("the client sent no MQTT CONNECT in time"),
+    TOO_MANY_CONNECTIONS("the broker already holds its maximum of connections"),
+    TOO_MANY_DEVICE_CONNECTIONS("the device already holds its maximum of connections"),
+    DUPLICATE_PROPERTY("the CONNECT names an MQTT 5 property twice"),
+    MALFORMED_CONNECT("the CONNECT holds a string that is not well-formed UTF-8");
 
     private final String text;
 

@@ -12,6 +12,16 @@ public final class SettingKeys {
     public static final String MQTT_PORT = "deviceguard.mqtt.port";
     public static final String MQTT_MAX_PACKET_SIZE = "deviceguard.mqtt.maxPacketSize";
     public static final String MQTT_SESSION_EXPIRY = "deviceguard.mqtt.sessionExpirySeconds";
+    public static final String MQTT_MAX_TOPIC_LEVELS = "deviceguard.mqtt.maxTopicLevels";
+    public static final String MQTT_CONNECT_TIMEOUT = "deviceguard.mqtt.connectTimeoutSeconds";
+    public static final String MQTT_SERVER_KEEP_ALIVE = "deviceguard.mqtt.serverKeepAliveSeconds";
+    public static final String LIMITS_CONNECTIONS = "deviceguard.limits.connections";
+    public static final String LIMITS_CONNECTIONS_PER_DEVICE = "deviceguard.limits.connectionsPerDevice";
+    public static final String LIMITS_PUBLISHES_PER_SECOND = "deviceguard.limits.publishesPerSecond";
+    public static final String LIMITS_PUBLISH_BURST = "deviceguard.limits.publishBurst";
+    public static final String LIMITS_INFLIGHT = "deviceguard.limits.inflightPublishes";
+    public static final String LIMITS_FLOOD_SECONDS = "deviceguard.limits.floodSeconds";
+    public static final String LIMITS_QUEUED_COMMANDS = "deviceguard.limits.queuedCommandsPerDevice";
     public static final String TLS_PROTOCOLS = "deviceguard.tls.protocols";
     public static final String TLS_CIPHER_SUITES = "deviceguard.tls.cipherSuites";
     public static final String TLS_HANDSHAKE_TIMEOUT = "deviceguard.tls.handshakeTimeoutSeconds";
@@ -66,6 +76,16 @@ public final class SettingKeys {
             Map.entry(MQTT_PORT, SettingType.PORT),
             Map.entry(MQTT_MAX_PACKET_SIZE, SettingType.POSITIVE_INT),
             Map.entry(MQTT_SESSION_EXPIRY, SettingType.POSITIVE_INT),
+            Map.entry(MQTT_MAX_TOPIC_LEVELS, SettingType.POSITIVE_INT),
+            Map.entry(MQTT_CONNECT_TIMEOUT, SettingType.POSITIVE_INT),
+            Map.entry(MQTT_SERVER_KEEP_ALIVE, SettingType.POSITIVE_INT),
+            Map.entry(LIMITS_CONNECTIONS, SettingType.POSITIVE_INT),
+            Map.entry(LIMITS_CONNECTIONS_PER_DEVICE, SettingType.POSITIVE_INT),
+            Map.entry(LIMITS_PUBLISHES_PER_SECOND, SettingType.POSITIVE_INT),
+            Map.entry(LIMITS_PUBLISH_BURST, SettingType.POSITIVE_INT),
+            Map.entry(LIMITS_INFLIGHT, SettingType.POSITIVE_INT),
+            Map.entry(LIMITS_FLOOD_SECONDS, SettingType.POSITIVE_INT),
+            Map.entry(LIMITS_QUEUED_COMMANDS, SettingType.POSITIVE_INT),
             Map.entry(TLS_PROTOCOLS, SettingType.TLS_PROTOCOLS),
             Map.entry(TLS_CIPHER_SUITES, SettingType.CIPHER_SUITES),
             Map.entry(TLS_HANDSHAKE_TIMEOUT, SettingType.POSITIVE_INT),

@@ -164,9 +164,17 @@ public final class IntegritySteps {
                     + policy.clockSkew().toSeconds() + " s");
         }
         String msgId = payload.path("msgId").asText();
-        if (replay.claim(device.id(), msgId, digest(ex.getProperty(DeviceHeaders.RAW, byte[].class)), now) == ReplayGuard.Claim.REPLAY) {
-            throw new IntegrityViolation(Reason.REPLAY, "msgId " + printable(msgId));
+        ReplayGuard.Claim claim = replay.claim(device.id(), msgId, digest(ex.getProperty(DeviceHeaders.RAW, byte[].class)),
+                stamp(ex, "dg-ingress"), now);
+        switch (claim) {
+            case REPLAY -> throw new IntegrityViolation(Reason.REPLAY, "msgId " + printable(msgId));
+            case ALREADY_HANDLED -> throw new DuplicateDelivery(device.id(), msgId);
+            case REDELIVERY -> ex.setProperty(DeviceHeaders.REDELIVERY, true);
+            default -> {
+                // FIRST: a message never seen before
+            }
         }
+        ex.getMessage().setHeader(DeviceHeaders.MSG_ID, msgId);
         metrics.accepted();
     }
 
@@ -195,6 +203,11 @@ public final class IntegritySteps {
     }
 
     private static String publisher(Exchange ex) {
+        return stamp(ex, "dg-publisher");
+    }
+
+    /** A user property the broker stamped on the message (null if absent, or if there is more than one). */
+    private static String stamp(Exchange ex, String name) {
         MqttProperties props = ex.getMessage().getHeader(PahoMqtt5Constants.CAMEL_PAHO_MSG_PROPERTIES, MqttProperties.class);
         if (props == null) {
             return null;
@@ -202,7 +215,7 @@ public final class IntegritySteps {
         List<UserProperty> users = props.getUserProperties();
         String found = null;
         for (UserProperty u : users == null ? List.<UserProperty>of() : users) {
-            if ("dg-publisher".equals(u.getKey())) {
+            if (name.equals(u.getKey())) {
                 if (found != null) {
                     return null; // more than one stamp: not ours alone
                 }

@@ -8,6 +8,7 @@ import io.deviceguard.broker.BrokerControl;
 import io.deviceguard.command.CommandSigner;
 import io.deviceguard.command.CommandTypes;
 import io.deviceguard.command.Commands;
+import io.deviceguard.broker.BrokerLimits;
 import io.deviceguard.broker.ConnectPolicy;
 import io.deviceguard.broker.DeviceSecurityManager;
 import io.deviceguard.broker.EmbeddedBroker;
@@ -92,6 +93,7 @@ public final class Platform implements AutoCloseable {
     private void doStart() {
         long t0 = System.nanoTime();
         IntegrityPolicy integrityPolicy = IntegrityPolicy.from(settings);
+        BrokerLimits limits = BrokerLimits.from(settings);
         services = PlatformServices.open(settings, true);
         started.push(services);
         AuditLog audit = services.audit();
@@ -102,7 +104,7 @@ public final class Platform implements AutoCloseable {
                 services.enrollments());
         DeviceSecurityManager security = new DeviceSecurityManager(policy, audit,
                 new TakeoverWatch(audit, settings.getInt(SettingKeys.MQTT_TAKEOVER_THRESHOLD)));
-        broker = EmbeddedBroker.start(settings, pki, security, audit);
+        broker = EmbeddedBroker.start(settings, limits, pki, security, audit);
         started.push(broker);
         BrokerControl brokerControl = new BrokerControl(broker.server());
         lifecycle = new DeviceLifecycle(pki, registry, services.certificates(), audit, brokerControl);

@@ -29,10 +29,24 @@ public final class AuditPersistence {
                 .target(exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class))
                 .detail("bytes", body == null ? 0 : body.length)
                 .detail("qos", exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_QOS, Integer.class))
+                .detail("msgId", exchange.getMessage().getHeader(DeviceHeaders.MSG_ID, String.class))
+                .detail("redelivery", exchange.getProperty(DeviceHeaders.REDELIVERY, Boolean.class))
                 .build());
         if (!r.isJournaled()) {
             exchange.getMessage().setHeader(DeviceHeaders.AUDIT_SEQ, r.seq());
         }
+    }
+
+    /** A message the broker delivered again after it had been handled: acknowledged, not handled twice. */
+    public void duplicate(Exchange exchange) {
+        Throwable t = exchange.getProperty(Exchange.EXCEPTION_CAUGHT, Throwable.class);
+        io.deviceguard.integrity.DuplicateDelivery d = t instanceof io.deviceguard.integrity.DuplicateDelivery dd ? dd : null;
+        audit.recordAndWait(AuditEvent.of(AuditCategory.MESSAGE, "duplicate-delivery")
+                .device(d == null ? exchange.getMessage().getHeader(DeviceHeaders.DEVICE_ID, String.class) : d.deviceId())
+                .target(exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_TOPIC, String.class))
+                .detail("msgId", d == null ? null : d.msgId())
+                .detail("message", "delivered again by the broker after it was handled; acknowledged, not handled twice")
+                .build());
     }
 
     public void refused(Exchange exchange) {

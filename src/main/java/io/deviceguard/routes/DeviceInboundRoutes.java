@@ -18,13 +18,23 @@ public final class DeviceInboundRoutes extends RouteBuilder {
     public static final String MQTT_OPTIONS = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
             + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"
             + "&qos=1&cleanStart=false&sessionExpiryInterval=86400&automaticReconnect=true&maxReconnectDelay=5000"
+            // the broker's keep-alive: paho takes a shorter Server Keep Alive from the CONNACK but keeps pinging at
+            // its own interval, and the broker would drop the routes' connections as silent
+            + "&keepAliveInterval={{deviceguard.mqtt.serverKeepAliveSeconds}}"
             // acknowledge a message to the broker only once the route is done with it (audited, handled or refused)
             + "&manualAcksEnabled=true";
 
+    /**
+     * The inbound routes start after every other route (routes without a startup order get 1000 and up, in the order
+     * they are defined) and stop before them: after a restart the broker delivers what waited for the platform at once,
+     * and the steps it goes through (direct: routes, the user's sinks) must be there to take it.
+     */
+    static final int INBOUND_STARTUP_ORDER = 100_000;
+
     @Override
     public void configure() {
-        inbound("telemetry");
-        inbound("events");
+        inbound("telemetry", INBOUND_STARTUP_ORDER);
+        inbound("events", INBOUND_STARTUP_ORDER + 1);
 
         // the steps let failures propagate to the calling route, whose error handling audits them
         from("direct:device-auth-check").routeId("device-auth-check")
@@ -59,6 +69,11 @@ public final class DeviceInboundRoutes extends RouteBuilder {
                 .bean("auditPersistence", "refused")
                 .log("Refused ${header.CamelMqttTopic}: ${exception.message}");
 
+        from("direct:duplicate-delivery").routeId("duplicate-delivery")
+                .errorHandler(defaultErrorHandler())
+                .bean("auditPersistence", "duplicate")
+                .log("Acknowledged again without handling ${header.CamelMqttTopic}: ${exception.message}");
+
         // the audit steps of failures must not fail into themselves: their own errors are only logged
         from("direct:route-failure").routeId("route-failure")
                 .errorHandler(defaultErrorHandler())
@@ -66,10 +81,11 @@ public final class DeviceInboundRoutes extends RouteBuilder {
                 .log(org.apache.camel.LoggingLevel.ERROR, "Route ${routeId} failed: ${exception.class.name}: ${exception.message}");
     }
 
-    private void inbound(String kind) {
+    private void inbound(String kind, int startupOrder) {
         from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/" + kind + MQTT_OPTIONS
                 + "&clientId=_deviceguard-{{deviceguard.node.id}}-" + kind)
                 .routeId(kind + "-in")
+                .startupOrder(startupOrder)
                 .routeConfigurationId(PipelineErrorConfiguration.ID)
                 .setHeader(DeviceHeaders.KIND, constant(kind))
                 .to("direct:device-auth-check")

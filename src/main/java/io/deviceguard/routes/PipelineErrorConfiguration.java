@@ -4,7 +4,8 @@ import org.apache.camel.builder.RouteConfigurationBuilder;
 
 /**
  * Error handling of the device pipeline. A refused message (unknown or inactive device) is audited with its reason,
- * a non-conforming one is quarantined and audited; either stops there: nothing downstream sees it. When the
+ * a non-conforming one is quarantined and audited; either stops there: nothing downstream sees it. A message the
+ * broker delivers again after it was handled (its acknowledgement lost in a crash) is audited and acknowledged. When the
  * database cannot be reached, the message is left unacknowledged and the pipeline pauses ({@link StoreOutageGuard}). Any other failure is retried twice, then goes to the audited {@code route-failure} step
  * with the original message, so a failure is never silent and never stops the next message.
  */
@@ -38,6 +39,11 @@ public final class PipelineErrorConfiguration extends RouteConfigurationBuilder 
                 .onException(io.deviceguard.integrity.IntegrityViolation.class)
                 .handled(true)
                 .to("direct:integrity-rejected")
+                .end()
+                // the broker delivered again a message handled before a crash: acknowledge it, do not handle it twice
+                .onException(io.deviceguard.integrity.DuplicateDelivery.class)
+                .handled(true)
+                .to("direct:duplicate-delivery")
                 .end()
                 // the database is away: not a bad message, so nothing is refused or acknowledged; the pipeline pauses
                 .onException(io.deviceguard.store.StoreUnavailableException.class,

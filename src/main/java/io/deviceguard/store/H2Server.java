@@ -31,8 +31,13 @@ final class H2Server implements AutoCloseable {
         this.portFile = portFile;
     }
 
+    /**
+     * The H2 file itself. WRITE_DELAY=0: H2 otherwise keeps committed changes in memory for up to half a second, and a
+     * process killed in that time (kill -9, OOM killer, power to the JVM only) loses rows the platform had already
+     * acted on: a message acknowledged to the broker as handled, audit rows a later head record or checkpoint vouches for.
+     */
     static String embeddedUrl(Path data) {
-        return "jdbc:h2:file:" + data.resolve(DB_NAME) + ";DB_CLOSE_ON_EXIT=FALSE";
+        return "jdbc:h2:file:" + data.resolve(DB_NAME) + ";DB_CLOSE_ON_EXIT=FALSE;WRITE_DELAY=0";
     }
 
     /** The running platform's server if it answers, else the file itself. */
