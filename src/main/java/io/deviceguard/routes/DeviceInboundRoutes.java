@@ -13,7 +13,10 @@ public final class DeviceInboundRoutes extends RouteBuilder {
     /** The connection of the routes that publish (commands): the service identity, over mutual TLS. */
     public static final String MQTT_OPTIONS_PRODUCER = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
             + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"
-            + "&qos=1&retained=false&cleanStart=true&automaticReconnect=true&maxReconnectDelay=5000";
+            + "&qos=1&retained=false&cleanStart=true&automaticReconnect=true&maxReconnectDelay=5000"
+            // the broker's keep-alive, as for the consumers: an idle command connection pinging at paho's default
+            // 60 s would be closed as silent by a broker configured with a shorter one
+            + "&keepAliveInterval={{deviceguard.mqtt.serverKeepAliveSeconds}}";
 
     public static final String MQTT_OPTIONS = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
             + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"

@@ -60,10 +60,10 @@ class FloodIT {
                 "deviceguard.limits.publishBurst", Integer.toString(RATE), "deviceguard.limits.floodSeconds",
                 Integer.toString(FLOOD_SECONDS), "deviceguard.limits.inflightPublishes", "32"))) {
             DeviceFiles flooder = p.createDevice("flood-1");
-            List<MqttAsyncClient> neighbours = new ArrayList<>();
+            Map<MqttAsyncClient, DeviceFiles> neighbours = new java.util.LinkedHashMap<>();
             for (int i = 0; i < NEIGHBOURS; i++) {
                 DeviceFiles d = p.createDevice("calm-" + i);
-                neighbours.add(Mqtt.connect5Async(p.mqttPort(), d.id(), TestCerts.sslContext(d)));
+                neighbours.put(Mqtt.connect5Async(p.mqttPort(), d.id(), TestCerts.sslContext(d)), d);
             }
             // the flood: signed telemetry, made in advance so that the flooder spends no time signing
             List<byte[]> flood = new ArrayList<>();
@@ -139,22 +139,21 @@ class FloodIT {
             assertThat(ackedDuringSample).as("throttled to the allowance (burst + rate x time)")
                     .isLessThanOrEqualTo((long) (RATE + RATE * floodSeconds * 1.1) + 5);
             assertThat(ackedDuringSample).as("throttled, not blocked").isGreaterThan((long) (RATE * floodSeconds * 0.5));
-            assertThat(neighbours).allMatch(MqttAsyncClient::isConnected, "neighbours keep their connections");
+            assertThat(neighbours.keySet()).allMatch(MqttAsyncClient::isConnected, "neighbours keep their connections");
             assertThat(flooded.failed()).isZero();
             // within 2x; plus 5 ms for the scheduler of a shared two-core machine, where a p99 of a few ms is noise
             assertThat(flooded.p99()).as("neighbours' p99 during the flood, against %s without it", quiet)
                     .isLessThanOrEqualTo(2 * quiet.p99() + 5);
-            neighbours.forEach(Mqtt::closeQuietly);
+            neighbours.keySet().forEach(Mqtt::closeQuietly);
             f.close(true);
         }
     }
 
     /** Round trips of every neighbour at once, for {@code d}. */
-    private static Latency.Stats sample(List<MqttAsyncClient> neighbours, Duration d) throws InterruptedException {
+    private static Latency.Stats sample(Map<MqttAsyncClient, DeviceFiles> neighbours, Duration d) throws InterruptedException {
         List<Latency.Sampler> samplers = new ArrayList<>();
-        for (MqttAsyncClient c : neighbours) {
-            samplers.add(new Latency.Sampler(c, "devices/" + c.getClientId() + "/commands/status", NEIGHBOUR_PAUSE_MS));
-        }
+        neighbours.forEach((c, device) -> samplers.add(new Latency.Sampler(c, Latency.telemetryTopic(device),
+                Latency.signedTelemetry(device), NEIGHBOUR_PAUSE_MS)));
         Thread.sleep(d.toMillis());
         List<Double> all = new ArrayList<>();
         for (Latency.Sampler s : samplers) {

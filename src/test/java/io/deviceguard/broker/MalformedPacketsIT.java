@@ -220,15 +220,16 @@ class MalformedPacketsIT {
             workers.add(platform.createDevice("fuzz-" + i));
         }
         MqttAsyncClient goodClient = Mqtt.connect5Async(port, good.id(), TestCerts.sslContext(good));
-        String probe = "devices/" + good.id() + "/commands/status";
-        Latency.Stats baseline = Latency.measure(goodClient, probe, 100, 20);
+        String probe = Latency.telemetryTopic(good);
+        java.util.function.Supplier<byte[]> signed = Latency.signedTelemetry(good);
+        Latency.Stats baseline = Latency.measure(goodClient, probe, signed, 100, 20);
         Set<Thread> threadsBefore = brokerThreads();
         int connectionsBefore = platform.platform().broker().server().getRemotingService().getConnections().size();
         long heapBefore = heapAfterGc();
 
         long t0 = System.nanoTime();
         Map<String, AtomicInteger> outcomes = new ConcurrentHashMap<>();
-        Latency.Sampler during = new Latency.Sampler(goodClient, probe, 50);
+        Latency.Sampler during = new Latency.Sampler(goodClient, probe, signed, 50);
         ExecutorService pool = Executors.newFixedThreadPool(WORKERS);
         List<Future<?>> done = new ArrayList<>();
         for (int w = 0; w < WORKERS; w++) {
@@ -253,7 +254,7 @@ class MalformedPacketsIT {
         await("connections left by the corpus are closed").atMost(Duration.ofSeconds(30))
                 .until(() -> platform.platform().broker().server().getRemotingService().getConnections().size() <= connectionsBefore);
         long heapAfter = heapAfterGc();
-        Latency.Stats afterwards = Latency.measure(goodClient, probe, 100, 20);
+        Latency.Stats afterwards = Latency.measure(goodClient, probe, signed, 100, 20);
         Set<Thread> deadThreads = threadsBefore.stream().filter(t -> !t.isAlive()).collect(Collectors.toSet());
         int total = outcomes.values().stream().mapToInt(AtomicInteger::get).sum();
 

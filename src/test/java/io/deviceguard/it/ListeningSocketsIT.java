@@ -67,7 +67,7 @@ class ListeningSocketsIT {
         reader.setDaemon(true);
         reader.start();
         try {
-            await("'deviceguard ready in' on the child's output").atMost(Duration.ofSeconds(60))
+            await("'deviceguard ready in' on the child's output").atMost(Duration.ofSeconds(120))
                     .pollInterval(Duration.ofMillis(100))
                     .failFast(() -> assertThat(child.isAlive())
                             .as("the child exited early; its output:%n%s", String.join("\n", output)).isTrue())

@@ -6,6 +6,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Supplier;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
@@ -24,9 +25,22 @@ public final class Latency {
         }
     }
 
+    /**
+     * A probe for a device's own telemetry topic: a signed, valid envelope each time (anything else would be
+     * quarantined and, repeated, get the device disconnected as an anomaly).
+     */
+    public static Supplier<byte[]> signedTelemetry(DeviceFiles d) {
+        return () -> Messages.sign(d, Messages.payload(d.id(), "probe")).getBytes(StandardCharsets.UTF_8);
+    }
+
+    /** The telemetry topic of device {@code d}. */
+    public static String telemetryTopic(DeviceFiles d) {
+        return "devices/" + d.id() + "/telemetry";
+    }
+
     /** One round trip in milliseconds; -1 when the PUBACK did not come within 10 s. */
-    public static double roundTrip(MqttAsyncClient c, String topic) {
-        MqttMessage m = new MqttMessage("{\"probe\":1}".getBytes(StandardCharsets.UTF_8));
+    public static double roundTrip(MqttAsyncClient c, String topic, Supplier<byte[]> payload) {
+        MqttMessage m = new MqttMessage(payload.get());
         m.setQos(1);
         long t0 = System.nanoTime();
         try {
@@ -38,10 +52,11 @@ public final class Latency {
     }
 
     /** {@code n} round trips, {@code pauseMs} apart. */
-    public static Stats measure(MqttAsyncClient c, String topic, int n, long pauseMs) throws InterruptedException {
+    public static Stats measure(MqttAsyncClient c, String topic, Supplier<byte[]> payload, int n, long pauseMs)
+            throws InterruptedException {
         List<Double> samples = new ArrayList<>();
         for (int i = 0; i < n; i++) {
-            samples.add(roundTrip(c, topic));
+            samples.add(roundTrip(c, topic, payload));
             Thread.sleep(pauseMs);
         }
         return stats(samples);
@@ -75,10 +90,10 @@ public final class Latency {
         private final AtomicBoolean running = new AtomicBoolean(true);
         private final Thread thread;
 
-        public Sampler(MqttAsyncClient c, String topic, long pauseMs) {
+        public Sampler(MqttAsyncClient c, String topic, Supplier<byte[]> payload, long pauseMs) {
             thread = new Thread(() -> {
                 while (running.get()) {
-                    samples.add(roundTrip(c, topic));
+                    samples.add(roundTrip(c, topic, payload));
                     try {
                         Thread.sleep(pauseMs);
                     } catch (InterruptedException e) {
