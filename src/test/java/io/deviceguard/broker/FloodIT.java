@@ -4,6 +4,7 @@ import static io.deviceguard.testing.TestPlatform.row;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import io.deviceguard.audit.AuditRecord;
+import io.deviceguard.testing.MqttCallbacks;
 import io.deviceguard.testing.DeviceFiles;
 import io.deviceguard.testing.HardeningReport;
 import io.deviceguard.testing.Latency;
@@ -25,13 +26,11 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -176,30 +175,10 @@ class FloodIT {
         }
     }
 
-    private record DisconnectListener(AtomicInteger reason) implements MqttCallback {
+    private record DisconnectListener(AtomicInteger reason) implements MqttCallbacks {
         @Override
         public void disconnected(MqttDisconnectResponse response) {
             reason.set(response.getReturnCode());
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException e) {
-        }
-
-        @Override
-        public void messageArrived(String topic, MqttMessage message) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
         }
     }
 }

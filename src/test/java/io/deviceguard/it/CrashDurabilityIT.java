@@ -10,6 +10,7 @@ import io.deviceguard.pki.Pki;
 import io.deviceguard.platform.PlatformServices;
 import io.deviceguard.sdk.DeviceIdentity;
 import io.deviceguard.sdk.Envelope;
+import io.deviceguard.testing.MqttCallbacks;
 import io.deviceguard.testing.ChildPlatform;
 import io.deviceguard.testing.DeviceFiles;
 import io.deviceguard.testing.HardeningReport;
@@ -40,13 +41,10 @@ import javax.net.ssl.SSLSocket;
 import org.eclipse.paho.mqttv5.client.IMqttToken;
 import org.eclipse.paho.mqttv5.client.MqttActionListener;
 import org.eclipse.paho.mqttv5.client.MqttAsyncClient;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttConnectionOptions;
-import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.client.persist.MemoryPersistence;
 import org.eclipse.paho.mqttv5.common.MqttException;
 import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.condition.EnabledOnOs;
@@ -425,30 +423,10 @@ class CrashDurabilityIT {
     }
 
     /** Collects delivered commands. */
-    private record Inbox(Set<String> into) implements MqttCallback {
+    private record Inbox(Set<String> into) implements MqttCallbacks {
         @Override
         public void messageArrived(String topic, MqttMessage message) {
             into.add(new String(message.getPayload(), StandardCharsets.UTF_8));
-        }
-
-        @Override
-        public void disconnected(MqttDisconnectResponse r) {
-        }
-
-        @Override
-        public void mqttErrorOccurred(MqttException e) {
-        }
-
-        @Override
-        public void deliveryComplete(IMqttToken token) {
-        }
-
-        @Override
-        public void connectComplete(boolean reconnect, String serverURI) {
-        }
-
-        @Override
-        public void authPacketArrived(int reasonCode, MqttProperties properties) {
         }
     }
 }

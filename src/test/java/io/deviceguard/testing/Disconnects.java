@@ -1,16 +1,12 @@
 package io.deviceguard.testing;
 
 import java.util.concurrent.CompletableFuture;
-import org.eclipse.paho.mqttv5.client.IMqttToken;
-import org.eclipse.paho.mqttv5.client.MqttCallback;
 import org.eclipse.paho.mqttv5.client.MqttClient;
 import org.eclipse.paho.mqttv5.client.MqttDisconnectResponse;
 import org.eclipse.paho.mqttv5.common.MqttException;
-import org.eclipse.paho.mqttv5.common.MqttMessage;
-import org.eclipse.paho.mqttv5.common.packet.MqttProperties;
 
 /** Notes when the broker closes a client's connection: the moment a test measures "closed within 1 s" against. */
-public final class Disconnects implements MqttCallback {
+public final class Disconnects implements MqttCallbacks {
 
     private final CompletableFuture<Long> at = new CompletableFuture<>();
 
@@ -33,25 +29,5 @@ public final class Disconnects implements MqttCallback {
     @Override
     public void mqttErrorOccurred(MqttException e) {
         at.complete(System.nanoTime());
-    }
-
-    @Override
-    public void messageArrived(String topic, MqttMessage message) {
-        // only the connection's end matters here
-    }
-
-    @Override
-    public void deliveryComplete(IMqttToken token) {
-        // only the connection's end matters here
-    }
-
-    @Override
-    public void connectComplete(boolean reconnect, String serverURI) {
-        // only the connection's end matters here
-    }
-
-    @Override
-    public void authPacketArrived(int reasonCode, MqttProperties properties) {
-        // only the connection's end matters here
     }
 }
