@@ -197,6 +197,10 @@ public final class Platform implements AutoCloseable {
         props.put(SettingKeys.ROUTES_BROKER_HOST,
                 settings.getOrDefault(SettingKeys.ROUTES_BROKER_HOST, wildcard ? "127.0.0.1" : host));
         props.put(SettingKeys.MQTT_PORT, Integer.toString(broker.mqttPort()));
+        // the routes' own MQTT connections ping twice per server keep-alive: the broker closes a connection silent
+        // for 1.5 times it, and a ping sent exactly on time can arrive late on a busy machine
+        props.put(DeviceInboundRoutes.KEEP_ALIVE_PROPERTY,
+                Integer.toString(Math.max(1, settings.getInt(SettingKeys.MQTT_SERVER_KEEP_ALIVE) / 2)));
         return props;
     }
 

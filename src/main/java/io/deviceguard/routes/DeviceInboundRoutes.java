@@ -14,16 +14,19 @@ public final class DeviceInboundRoutes extends RouteBuilder {
     public static final String MQTT_OPTIONS_PRODUCER = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
             + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"
             + "&qos=1&retained=false&cleanStart=true&automaticReconnect=true&maxReconnectDelay=5000"
-            // the broker's keep-alive, as for the consumers: an idle command connection pinging at paho's default
-            // 60 s would be closed as silent by a broker configured with a shorter one
-            + "&keepAliveInterval={{deviceguard.mqtt.serverKeepAliveSeconds}}";
+            // within the broker's keep-alive, as for the consumers: an idle command connection pinging at paho's
+            // default 60 s would be closed as silent by a broker configured with a shorter one
+            + "&keepAliveInterval={{" + DeviceInboundRoutes.KEEP_ALIVE_PROPERTY + "}}";
+
+    /** The routes' MQTT keep-alive in seconds: half the broker's server keep-alive (set by the platform). */
+    public static final String KEEP_ALIVE_PROPERTY = "routes.keepAliveSeconds";
 
     public static final String MQTT_OPTIONS = "?brokerUrl=ssl://{{deviceguard.routes.brokerHost}}:{{deviceguard.mqtt.port}}"
             + "&socketFactory=#mqttSocketFactory&httpsHostnameVerificationEnabled=true"
             + "&qos=1&cleanStart=false&sessionExpiryInterval=86400&automaticReconnect=true&maxReconnectDelay=5000"
             // the broker's keep-alive: paho takes a shorter Server Keep Alive from the CONNACK but keeps pinging at
             // its own interval, and the broker would drop the routes' connections as silent
-            + "&keepAliveInterval={{deviceguard.mqtt.serverKeepAliveSeconds}}"
+            + "&keepAliveInterval={{" + KEEP_ALIVE_PROPERTY + "}}"
             // acknowledge a message to the broker only once the route is done with it (audited, handled or refused)
             + "&manualAcksEnabled=true";
 
