@@ -20,6 +20,10 @@ import io.deviceguard.device.DeviceLifecycle;
 import io.deviceguard.device.DeviceRegistry;
 import io.deviceguard.integrity.IntegrityPolicy;
 import io.deviceguard.integrity.IntegrityServices;
+import io.deviceguard.management.HawtioConsole;
+import io.deviceguard.management.ManagementServer;
+import io.deviceguard.management.PlatformHealth;
+import io.deviceguard.management.PlatformMetrics;
 import io.deviceguard.pki.Pki;
 import io.deviceguard.routes.AuditPersistence;
 import io.deviceguard.routes.DeviceAuthCheck;
@@ -64,6 +68,7 @@ public final class Platform implements AutoCloseable {
     private Main camel;
     private Commands commands;
     private DeviceLifecycle lifecycle;
+    private ManagementServer management;
 
     private Platform(Settings settings, Clock clock, Map<String, String> environment) {
         this.settings = settings;
@@ -160,6 +165,9 @@ public final class Platform implements AutoCloseable {
         started.push(outageGuard);
         camel.bind("storeOutageGuard", outageGuard);
         camel.bind("integrityRejection", integrity.rejection());
+        PlatformMetrics metrics = new PlatformMetrics(integrity.metrics(), broker::deviceConnections, audit,
+                services.database().dataSource());
+        camel.bind("metricsRoutePolicyFactory", metrics.routePolicyFactory());
         adminApi.bindTo(camel);
         camel.setOverrideProperties(camelProperties());
         started.push(() -> camel.stop());
@@ -171,13 +179,21 @@ public final class Platform implements AutoCloseable {
         if (camel.getCamelContext() == null || !camel.getCamelContext().isStarted()) {
             throw new ConfigException("the routes failed to start (see the log above)");
         }
+        String managementListener = "off";
+        if (Boolean.parseBoolean(settings.get(SettingKeys.MANAGEMENT_ENABLED))) {
+            management = ManagementServer.start(settings, pki, metrics, new PlatformHealth(broker.server(),
+                    services.database().dataSource(), this::camelContext, audit), users.sessions(), audit);
+            started.push(management);
+            managementListener = "https " + management.host() + ":" + management.port();
+        }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         audit.recordAndWait(AuditEvent.of(AuditCategory.PLATFORM, "start")
                 .target(settings.get(SettingKeys.NODE_ID))
                 .detail("node", settings.get(SettingKeys.NODE_ID))
                 .detail("home", settings.home().root().toString())
                 .detail("listeners", "mqtt+tls " + settings.get(SettingKeys.MQTT_HOST) + ":" + broker.mqttPort()
-                        + ", admin-api https " + adminApi.host() + ":" + adminApi.port())
+                        + ", admin-api https " + adminApi.host() + ":" + adminApi.port()
+                        + ", management " + managementListener)
                 .detail("adminAccount", admin.name().toLowerCase())
                 .detail("tlsProtocols", settings.get(SettingKeys.TLS_PROTOCOLS))
                 .detail("tlsCipherSuites", settings.get(SettingKeys.TLS_CIPHER_SUITES))
@@ -188,6 +204,29 @@ public final class Platform implements AutoCloseable {
         LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{} (home {})", ms,
                 settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(), adminApi.port(),
                 settings.home().root());
+        if (management != null) {
+            LOG.info("management on https://{}:{}/observe/metrics and /observe/health", management.host(), management.port());
+            deployHawtio();
+        }
+    }
+
+    private void deployHawtio() {
+        if (!Boolean.parseBoolean(settings.get(SettingKeys.MANAGEMENT_HAWTIO))) {
+            management.noHawtio(SettingKeys.MANAGEMENT_HAWTIO + "=false");
+            return;
+        }
+        java.nio.file.Path war = HawtioConsole.locateWar(settings.get(SettingKeys.MANAGEMENT_HAWTIO_WAR));
+        if (war == null) {
+            management.noHawtio("no lib/hawtio-war-*.war beside deviceguard.jar (set " + SettingKeys.MANAGEMENT_HAWTIO_WAR + ")");
+            return;
+        }
+        String policy = settings.get(SettingKeys.MANAGEMENT_JOLOKIA_ACCESS);
+        if (!policy.isEmpty() && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(policy))) {
+            throw new ConfigException(SettingKeys.MANAGEMENT_JOLOKIA_ACCESS + ": " + policy + " is not a file");
+        }
+        management.deployHawtio(war, settings.home().data().resolve("management").resolve("hawtio-work"),
+                policy.isEmpty() ? "classpath:/management/jolokia-access.xml" : java.nio.file.Path.of(policy).toUri().toString(),
+                users.sessions(), settings.getInt(SettingKeys.USERS_SESSION_IDLE_MINUTES) * 60);
     }
 
     private Map<String, Object> camelProperties() {
@@ -197,6 +236,8 @@ public final class Platform implements AutoCloseable {
         props.put(SettingKeys.ROUTES_BROKER_HOST,
                 settings.getOrDefault(SettingKeys.ROUTES_BROKER_HOST, wildcard ? "127.0.0.1" : host));
         props.put(SettingKeys.MQTT_PORT, Integer.toString(broker.mqttPort()));
+        // no route needs it, and Camel's property sources are readable over JMX (Hawtio)
+        props.remove(SettingKeys.DB_PASSWORD);
         return props;
     }
 
@@ -215,6 +256,11 @@ public final class Platform implements AutoCloseable {
     /** The port of the HTTPS admin API. */
     public int adminPort() {
         return adminApi.port();
+    }
+
+    /** The management port (metrics, health, Hawtio); null when deviceguard.management.enabled=false. */
+    public ManagementServer management() {
+        return management;
     }
 
     /** Revocation, suspension, CA distrust, CRL. */
