@@ -3,13 +3,13 @@ package io.deviceguard.management;
 import java.security.Principal;
 
 /** The principals a console login puts in its JAAS subject: the user, and the platform role Hawtio checks. */
-final class ConsolePrincipals {
+public final class ConsolePrincipals {
 
     private ConsolePrincipals() {
     }
 
     /** The platform user who logged in. */
-    record User(String name) implements Principal {
+    public record User(String name) implements Principal {
         @Override
         public String getName() {
             return name;
@@ -17,7 +17,7 @@ final class ConsolePrincipals {
     }
 
     /** The user's platform role ({@code admin}); Hawtio admits only the roles of {@code hawtio.roles}. */
-    record Role(String name) implements Principal {
+    public record Role(String name) implements Principal {
         @Override
         public String getName() {
             return name;
