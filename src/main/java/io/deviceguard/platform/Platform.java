@@ -180,11 +180,14 @@ public final class Platform implements AutoCloseable {
             throw new ConfigException("the routes failed to start (see the log above)");
         }
         String managementListener = "off";
+        long managementMs = 0;
         if (Boolean.parseBoolean(settings.get(SettingKeys.MANAGEMENT_ENABLED))) {
+            long m0 = System.nanoTime();
             management = ManagementServer.start(settings, pki, metrics, new PlatformHealth(broker.server(),
                     services.database().dataSource(), this::camelContext, audit), users.sessions(), audit);
             started.push(management);
             managementListener = "https " + management.host() + ":" + management.port();
+            managementMs = (System.nanoTime() - m0) / 1_000_000;
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         audit.recordAndWait(AuditEvent.of(AuditCategory.PLATFORM, "start")
@@ -205,7 +208,8 @@ public final class Platform implements AutoCloseable {
                 settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(), adminApi.port(),
                 settings.home().root());
         if (management != null) {
-            LOG.info("management on https://{}:{}/observe/metrics and /observe/health", management.host(), management.port());
+            LOG.info("management on https://{}:{}/observe/metrics and /observe/health (listening after {} ms; Hawtio follows)",
+                    management.host(), management.port(), managementMs);
             deployHawtio();
         }
     }
