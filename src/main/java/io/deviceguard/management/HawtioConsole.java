@@ -66,6 +66,8 @@ public final class HawtioConsole {
         System.setProperty("hawtio.disableProxy", "true");
         System.setProperty("hawtio.noCredentials401", "true");
         System.setProperty("hawtio.authenticationThrottled", "true");
+        // a console session ends after as long without use as an admin API session
+        System.setProperty("hawtio.sessionTimeout", Integer.toString(sessionIdleSeconds));
         System.setProperty("jolokia.policyLocation", jolokiaPolicy);
         System.setProperty("jolokia.allowDnsReverseLookup", "false");
 
