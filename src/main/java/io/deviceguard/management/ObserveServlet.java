@@ -57,7 +57,12 @@ final class ObserveServlet extends HttpServlet {
         Map<String, Object> body = new LinkedHashMap<>();
         body.put("status", r.up() ? "UP" : "DOWN");
         Map<String, Object> checks = new LinkedHashMap<>();
-        r.checks().forEach((name, c) -> checks.put(name, Map.of("status", c.status(), "detail", c.detail())));
+        r.checks().forEach((name, c) -> {
+            Map<String, Object> check = new LinkedHashMap<>();
+            check.put("status", c.status());
+            check.put("detail", c.detail());
+            checks.put(name, check);
+        });
         body.put("checks", checks);
         write(resp, r.up() ? 200 : 503, "application/json", body);
     }

@@ -170,6 +170,26 @@ public final class Platform implements AutoCloseable {
         camel.bind("metricsRoutePolicyFactory", metrics.routePolicyFactory());
         adminApi.bindTo(camel);
         camel.setOverrideProperties(camelProperties());
+        // the management port (Jetty) starts beside the routes: on a cold JVM its classes take longer to load than
+        // it takes to listen, and the routes need the other core meanwhile
+        java.util.concurrent.CompletableFuture<ManagementServer> managementStart = null;
+        if (Boolean.parseBoolean(settings.get(SettingKeys.MANAGEMENT_ENABLED))) {
+            PlatformHealth health = new PlatformHealth(broker.server(), services.database().dataSource(),
+                    this::camelContext, audit);
+            managementStart = java.util.concurrent.CompletableFuture.supplyAsync(() -> ManagementServer.start(settings, pki,
+                    metrics, health, users.sessions(), audit), r -> {
+                        Thread t = new Thread(r, "deviceguard-management-start");
+                        t.setDaemon(true);
+                        t.start();
+                    });
+            java.util.concurrent.CompletableFuture<ManagementServer> pending = managementStart;
+            started.push(() -> {
+                if (management == null) {
+                    // start-up failed before the port was taken over: close it once it is up
+                    pending.thenAccept(ManagementServer::close);
+                }
+            });
+        }
         started.push(() -> camel.stop());
         try {
             camel.start();
@@ -181,10 +201,13 @@ public final class Platform implements AutoCloseable {
         }
         String managementListener = "off";
         long managementMs = 0;
-        if (Boolean.parseBoolean(settings.get(SettingKeys.MANAGEMENT_ENABLED))) {
+        if (managementStart != null) {
             long m0 = System.nanoTime();
-            management = ManagementServer.start(settings, pki, metrics, new PlatformHealth(broker.server(),
-                    services.database().dataSource(), this::camelContext, audit), users.sessions(), audit);
+            try {
+                management = managementStart.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
             started.push(management);
             managementListener = "https " + management.host() + ":" + management.port();
             managementMs = (System.nanoTime() - m0) / 1_000_000;
@@ -208,7 +231,7 @@ public final class Platform implements AutoCloseable {
                 settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(), adminApi.port(),
                 settings.home().root());
         if (management != null) {
-            LOG.info("management on https://{}:{}/observe/metrics and /observe/health (listening after {} ms; Hawtio follows)",
+            LOG.info("management on https://{}:{}/observe/metrics and /observe/health (waited {} ms for it after the routes; Hawtio follows)",
                     management.host(), management.port(), managementMs);
             deployHawtio();
         }
