@@ -51,6 +51,10 @@ class HawtioConsoleIT {
             + "'.pf-v5-c-tree-view__node-text, .pf-v5-c-tree-view__node')].find(e => e.textContent.trim() === %s);"
             + " if (!el) return false; el.click(); return true; })()";
 
+    private static final String EXPAND_TREE_NODE = "(() => { const n = [...document.querySelectorAll("
+            + "'.pf-v5-c-tree-view__node')].find(e => e.textContent.trim() === %s); if (!n) return false; n.click();"
+            + " const t = n.querySelector('.pf-v5-c-tree-view__node-toggle'); if (t) t.click(); return true; })()";
+
     @TempDir
     Path home;
     @TempDir
@@ -110,11 +114,15 @@ class HawtioConsoleIT {
             browser.navigate(mgmt.base() + "/hawtio/jmx");
             await("the JMX tree").atMost(Duration.ofSeconds(120)).pollInterval(Duration.ofMillis(500))
                     .until(() -> browser.text().contains("org.apache.activemq.artemis"));
-            browser.eval(String.format(CLICK_TREE_NODE, quote("org.apache.activemq.artemis")));
             String broker = "deviceguard-" + platform.platform().settings().get("deviceguard.node.id");
-            await("the Artemis broker in the JMX view").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
-                    .until(() -> browser.text().contains(broker));
-            browser.screenshot(SHOTS.resolve("artemis-jmx.png"));
+            for (String node : new String[] {"org.apache.activemq.artemis", broker, "addresses"}) {
+                await("the JMX tree node " + node).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                        .until(() -> browser.eval(String.format(EXPAND_TREE_NODE, quote(node))).asBoolean());
+            }
+            await("the broker's addresses in the JMX view").atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> browser.text().contains("component=addresses"));
+            assertThat(browser.text()).contains(".telemetry", ".events", ".commands.status", "DLQ");
+            browser.screenshot(SHOTS.resolve("artemis-addresses.png"));
         }
         platform.awaitAudit("the console login", row("user", "login", "success")
                 .and(r -> r.actor().equals("ada") && r.details().contains("\"channel\":\"hawtio\"")));
@@ -146,6 +154,13 @@ class HawtioConsoleIT {
             for (int i = 0; i < 3; i++) {
                 Mqtt.publish(client, "devices/ward-7/telemetry", Messages.sign(d, Messages.payload(d.id(), Messages.marker())));
             }
+            String brokerName = "org.apache.activemq.artemis:broker=\"deviceguard-" + platform.platform().settings()
+                    .get("deviceguard.node.id") + "\"";
+            JsonNode connections = jolokiaJson("ada", adminPassword, "{\"type\":\"exec\",\"mbean\":" + quote(brokerName)
+                    + ",\"operation\":\"listConnectionsAsJSON()\"}");
+            assertThat(connections.path("status").asInt()).as("the broker's connections: %s", connections).isEqualTo(200);
+            assertThat(JSON.readTree(connections.path("value").asText()).size()).as("the device's and the routes' connections")
+                    .isGreaterThanOrEqualTo(2);
         } finally {
             Mqtt.closeQuietly(client);
         }
