@@ -148,6 +148,22 @@ class HawtioConsoleIT {
         platform.awaitAudit("the operator refused", row("user", "login", "denied")
                 .and(r -> r.actor().equals("olga") && r.details().contains("role_not_allowed")));
 
+        // failed console logins count toward the platform's lockout (5 in 15 minutes); Hawtio's own throttle answers
+        // 429 between attempts, which is retried
+        String evePassword = TestSecrets.password();
+        platform.createUser("eve", Role.ADMIN, evePassword);
+        for (int i = 0; i < 5; i++) {
+            await("failed console login " + (i + 1)).atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(500))
+                    .until(() -> jolokia("eve", "wrong-" + evePassword, read("java.lang:type=Memory", "HeapMemoryUsage"))
+                            .statusCode() == 403);
+        }
+        platform.awaitAudit("the lockout", row("user", "lockout", "success").and(r -> r.target().contains("eve")));
+        await("the right password no longer opens the console").atMost(Duration.ofSeconds(60))
+                .pollInterval(Duration.ofMillis(500))
+                .until(() -> jolokia("eve", evePassword, read("java.lang:type=Memory", "HeapMemoryUsage")).statusCode() == 403);
+        assertThat(io.deviceguard.testing.AdminApiClient.of(platform).login("eve", evePassword).status())
+                .as("nor the admin API").isNotEqualTo(200);
+
         DeviceFiles d = platform.createDevice("ward-7");
         MqttClient client = Mqtt.connect5(platform.mqttPort(), d.id(), TestCerts.sslContext(d));
         try {
