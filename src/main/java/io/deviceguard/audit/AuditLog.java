@@ -46,6 +46,7 @@ public final class AuditLog implements AutoCloseable {
     private final Thread writer;
     private final Checkpointing checkpointing;
     private final AuditJournal journal;
+    private final List<java.util.function.Consumer<AuditEvent>> listeners = new java.util.concurrent.CopyOnWriteArrayList<>();
     private volatile boolean closing;
     private volatile long closeDeadline = Long.MAX_VALUE;
     private long lastSeq;
@@ -84,8 +85,33 @@ public final class AuditLog implements AutoCloseable {
         this.writer.start();
     }
 
+    /**
+     * Called with every event as it is recorded (the metrics count refusals this way, so a counter and the audit rows
+     * it stands for cannot disagree). A listener must be quick and must not throw; one that does is logged and skipped.
+     */
+    public void addListener(java.util.function.Consumer<AuditEvent> listener) {
+        listeners.add(listener);
+    }
+
+    /** Events recorded but not yet written (in memory, waiting for the writer). */
+    public int queued() {
+        return queue.size();
+    }
+
+    /** Events waiting in the local journal for the database to return; 0 without a journal. */
+    public long journalRows() {
+        return journal == null || journal.isEmpty() ? 0 : journal.size();
+    }
+
     /** Queues the event; the future completes with its stored row. */
     public CompletableFuture<AuditRecord> record(AuditEvent event) {
+        for (java.util.function.Consumer<AuditEvent> l : listeners) {
+            try {
+                l.accept(event);
+            } catch (RuntimeException e) {
+                LOG.warn("audit listener failed: {}", e.toString());
+            }
+        }
         Pending p = new Pending(event, Instant.now().truncatedTo(ChronoUnit.MILLIS), new CompletableFuture<>());
         if (closing) {
             p.done.completeExceptionally(new IllegalStateException("audit log is closed"));

@@ -15,7 +15,7 @@ import picocli.CommandLine.Unmatched;
 
 /** {@code deviceguard run}: starts the platform and runs until stopped (Ctrl-C, SIGTERM). */
 @Command(name = "run", mixinStandardHelpOptions = true,
-        description = {"Start the platform: the MQTT/TLS broker, the routes and the HTTPS admin API.",
+        description = {"Start the platform: the MQTT/TLS broker, the routes, the HTTPS admin API and the management port.",
                 "Any property can also be given as --name=value, e.g. --deviceguard.mqtt.host=127.0.0.1."})
 public final class RunCommand implements Callable<Integer> {
 
@@ -28,6 +28,10 @@ public final class RunCommand implements Callable<Integer> {
     @Option(names = "--admin-port", paramLabel = "N", description = "HTTPS admin API port on loopback (default 8443)")
     Integer adminPort;
 
+    @Option(names = "--management-port", paramLabel = "N",
+            description = "HTTPS management port on loopback: metrics, health, Hawtio (default 8444; 0 = any free port)")
+    Integer managementPort;
+
     @Unmatched
     List<String> properties = new java.util.ArrayList<>();
 
@@ -39,6 +43,9 @@ public final class RunCommand implements Callable<Integer> {
         }
         if (adminPort != null) {
             props.put(SettingKeys.API_PORT, Integer.toString(adminPort));
+        }
+        if (managementPort != null) {
+            props.put(SettingKeys.MANAGEMENT_PORT, Integer.toString(managementPort));
         }
         Platform platform = Platform.start(home.settings(props));
         CountDownLatch stopped = new CountDownLatch(1);

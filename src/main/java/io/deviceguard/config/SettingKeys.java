@@ -65,6 +65,12 @@ public final class SettingKeys {
     public static final String COMMANDS_DEFAULT_TTL_SECONDS = "deviceguard.commands.defaultTtlSeconds";
     public static final String COMMANDS_RESULT_TIMEOUT_SECONDS = "deviceguard.commands.resultTimeoutSeconds";
     public static final String COMMANDS_POLL_MILLIS = "deviceguard.commands.pollMillis";
+    public static final String MANAGEMENT_ENABLED = "deviceguard.management.enabled";
+    public static final String MANAGEMENT_HOST = "deviceguard.management.host";
+    public static final String MANAGEMENT_PORT = "deviceguard.management.port";
+    public static final String MANAGEMENT_HAWTIO = "deviceguard.management.hawtio";
+    public static final String MANAGEMENT_HAWTIO_WAR = "deviceguard.management.hawtioWar";
+    public static final String MANAGEMENT_JOLOKIA_ACCESS = "deviceguard.management.jolokiaAccess";
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
@@ -124,11 +130,18 @@ public final class SettingKeys {
             Map.entry(COMMANDS_REMOTE_ACCESS_MAX_MINUTES, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_DEFAULT_TTL_SECONDS, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_RESULT_TIMEOUT_SECONDS, SettingType.POSITIVE_INT),
-            Map.entry(COMMANDS_POLL_MILLIS, SettingType.POSITIVE_INT)));
+            Map.entry(COMMANDS_POLL_MILLIS, SettingType.POSITIVE_INT),
+            Map.entry(MANAGEMENT_ENABLED, SettingType.BOOLEAN),
+            Map.entry(MANAGEMENT_HOST, SettingType.HOST),
+            Map.entry(MANAGEMENT_PORT, SettingType.PORT_OR_ZERO),
+            Map.entry(MANAGEMENT_HAWTIO, SettingType.BOOLEAN),
+            Map.entry(MANAGEMENT_HAWTIO_WAR, SettingType.TEXT),
+            Map.entry(MANAGEMENT_JOLOKIA_ACCESS, SettingType.TEXT)));
 
     /** Keys whose empty value means "derive a default" rather than an error. */
     private static final Set<String> MAY_BE_EMPTY = Set.of(DB_URL, DB_USER, DB_PASSWORD, ROUTES_BROKER_HOST,
-            INTEGRITY_SCHEMA_DIR, USERS_BOOTSTRAP_PASSWORD_FILE, COMMANDS_HIGH_RISK_TYPES, COMMANDS_CUSTOM_TYPES);
+            INTEGRITY_SCHEMA_DIR, USERS_BOOTSTRAP_PASSWORD_FILE, COMMANDS_HIGH_RISK_TYPES, COMMANDS_CUSTOM_TYPES,
+            MANAGEMENT_HAWTIO_WAR, MANAGEMENT_JOLOKIA_ACCESS);
     private static final Set<String> SECRET = Set.of(DB_PASSWORD);
 
     private SettingKeys() {

@@ -11,6 +11,12 @@ enum SettingType {
             return INTEGER.matcher(v).matches() && v.length() < 6 && Integer.parseInt(v) >= 1 && Integer.parseInt(v) <= 65535;
         }
     },
+    PORT_OR_ZERO("a TCP port number (1-65535), or 0 for any free port") {
+        @Override
+        boolean accepts(String v) {
+            return INTEGER.matcher(v).matches() && v.length() < 6 && Integer.parseInt(v) >= 0 && Integer.parseInt(v) <= 65535;
+        }
+    },
     POSITIVE_INT("a whole number greater than 0") {
         @Override
         boolean accepts(String v) {

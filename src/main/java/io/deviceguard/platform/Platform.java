@@ -20,6 +20,10 @@ import io.deviceguard.device.DeviceLifecycle;
 import io.deviceguard.device.DeviceRegistry;
 import io.deviceguard.integrity.IntegrityPolicy;
 import io.deviceguard.integrity.IntegrityServices;
+import io.deviceguard.management.HawtioConsole;
+import io.deviceguard.management.ManagementServer;
+import io.deviceguard.management.PlatformHealth;
+import io.deviceguard.management.PlatformMetrics;
 import io.deviceguard.pki.Pki;
 import io.deviceguard.routes.AuditPersistence;
 import io.deviceguard.routes.DeviceAuthCheck;
@@ -64,6 +68,7 @@ public final class Platform implements AutoCloseable {
     private Main camel;
     private Commands commands;
     private DeviceLifecycle lifecycle;
+    private ManagementServer management;
 
     private Platform(Settings settings, Clock clock, Map<String, String> environment) {
         this.settings = settings;
@@ -160,8 +165,31 @@ public final class Platform implements AutoCloseable {
         started.push(outageGuard);
         camel.bind("storeOutageGuard", outageGuard);
         camel.bind("integrityRejection", integrity.rejection());
+        PlatformMetrics metrics = new PlatformMetrics(integrity.metrics(), broker::deviceConnections, audit,
+                services.database().dataSource());
+        camel.bind("metricsRoutePolicyFactory", metrics.routePolicyFactory());
         adminApi.bindTo(camel);
         camel.setOverrideProperties(camelProperties());
+        // the management port (Jetty) starts beside the routes: on a cold JVM its classes take longer to load than
+        // it takes to listen, and the routes need the other core meanwhile
+        java.util.concurrent.CompletableFuture<ManagementServer> managementStart = null;
+        if (Boolean.parseBoolean(settings.get(SettingKeys.MANAGEMENT_ENABLED))) {
+            PlatformHealth health = new PlatformHealth(broker.server(), services.database().dataSource(),
+                    this::camelContext, audit);
+            managementStart = java.util.concurrent.CompletableFuture.supplyAsync(() -> ManagementServer.start(settings, pki,
+                    metrics, health, users.sessions(), audit), r -> {
+                        Thread t = new Thread(r, "deviceguard-management-start");
+                        t.setDaemon(true);
+                        t.start();
+                    });
+            java.util.concurrent.CompletableFuture<ManagementServer> pending = managementStart;
+            started.push(() -> {
+                if (management == null) {
+                    // start-up failed before the port was taken over: close it once it is up
+                    pending.thenAccept(ManagementServer::close);
+                }
+            });
+        }
         started.push(() -> camel.stop());
         try {
             camel.start();
@@ -171,13 +199,27 @@ public final class Platform implements AutoCloseable {
         if (camel.getCamelContext() == null || !camel.getCamelContext().isStarted()) {
             throw new ConfigException("the routes failed to start (see the log above)");
         }
+        String managementListener = "off";
+        long managementMs = 0;
+        if (managementStart != null) {
+            long m0 = System.nanoTime();
+            try {
+                management = managementStart.join();
+            } catch (java.util.concurrent.CompletionException e) {
+                throw e.getCause() instanceof RuntimeException re ? re : e;
+            }
+            started.push(management);
+            managementListener = "https " + management.host() + ":" + management.port();
+            managementMs = (System.nanoTime() - m0) / 1_000_000;
+        }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         audit.recordAndWait(AuditEvent.of(AuditCategory.PLATFORM, "start")
                 .target(settings.get(SettingKeys.NODE_ID))
                 .detail("node", settings.get(SettingKeys.NODE_ID))
                 .detail("home", settings.home().root().toString())
                 .detail("listeners", "mqtt+tls " + settings.get(SettingKeys.MQTT_HOST) + ":" + broker.mqttPort()
-                        + ", admin-api https " + adminApi.host() + ":" + adminApi.port())
+                        + ", admin-api https " + adminApi.host() + ":" + adminApi.port()
+                        + ", management " + managementListener)
                 .detail("adminAccount", admin.name().toLowerCase())
                 .detail("tlsProtocols", settings.get(SettingKeys.TLS_PROTOCOLS))
                 .detail("tlsCipherSuites", settings.get(SettingKeys.TLS_CIPHER_SUITES))
@@ -188,6 +230,30 @@ public final class Platform implements AutoCloseable {
         LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{} (home {})", ms,
                 settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(), adminApi.port(),
                 settings.home().root());
+        if (management != null) {
+            LOG.info("management on https://{}:{}/observe/metrics and /observe/health (waited {} ms for it after the routes; Hawtio follows)",
+                    management.host(), management.port(), managementMs);
+            deployHawtio();
+        }
+    }
+
+    private void deployHawtio() {
+        if (!Boolean.parseBoolean(settings.get(SettingKeys.MANAGEMENT_HAWTIO))) {
+            management.noHawtio(SettingKeys.MANAGEMENT_HAWTIO + "=false");
+            return;
+        }
+        java.nio.file.Path war = HawtioConsole.locateWar(settings.get(SettingKeys.MANAGEMENT_HAWTIO_WAR));
+        if (war == null) {
+            management.noHawtio("no lib/hawtio-war-*.war beside deviceguard.jar (set " + SettingKeys.MANAGEMENT_HAWTIO_WAR + ")");
+            return;
+        }
+        String policy = settings.get(SettingKeys.MANAGEMENT_JOLOKIA_ACCESS);
+        if (!policy.isEmpty() && !java.nio.file.Files.isRegularFile(java.nio.file.Path.of(policy))) {
+            throw new ConfigException(SettingKeys.MANAGEMENT_JOLOKIA_ACCESS + ": " + policy + " is not a file");
+        }
+        management.deployHawtio(war, settings.home().data().resolve("management").resolve("hawtio-work"),
+                policy.isEmpty() ? "classpath:/management/jolokia-access.xml" : java.nio.file.Path.of(policy).toUri().toString(),
+                users.sessions(), settings.getInt(SettingKeys.USERS_SESSION_IDLE_MINUTES) * 60);
     }
 
     private Map<String, Object> camelProperties() {
@@ -201,6 +267,8 @@ public final class Platform implements AutoCloseable {
         // for 1.5 times it, and a ping sent exactly on time can arrive late on a busy machine
         props.put(DeviceInboundRoutes.KEEP_ALIVE_PROPERTY,
                 Integer.toString(Math.max(1, settings.getInt(SettingKeys.MQTT_SERVER_KEEP_ALIVE) / 2)));
+        // no route needs it, and Camel's property sources are readable over JMX (Hawtio)
+        props.remove(SettingKeys.DB_PASSWORD);
         return props;
     }
 
@@ -219,6 +287,11 @@ public final class Platform implements AutoCloseable {
     /** The port of the HTTPS admin API. */
     public int adminPort() {
         return adminApi.port();
+    }
+
+    /** The management port (metrics, health, Hawtio); null when deviceguard.management.enabled=false. */
+    public ManagementServer management() {
+        return management;
     }
 
     /** Revocation, suspension, CA distrust, CRL. */

@@ -9,6 +9,7 @@ import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.Arrays;
 import java.util.Optional;
+import java.util.Set;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -68,6 +69,39 @@ public final class Sessions {
 
     private Login doLogin(String username, char[] password, String source, String requestId) {
         Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+        return open(checkPassword(username, password, source, requestId, now), now, source, requestId);
+    }
+
+    /**
+     * A password login that opens no API session: the management console's (Hawtio). The same lock, failure count,
+     * lockout and audit rows as {@link #login}; the success row names the {@code channel}. A right password of an
+     * account whose role is not in {@code roles} is refused ({@code role_not_allowed}) and does not count as a failure.
+     * The password array is wiped.
+     */
+    public UserAccount verifyPassword(String username, char[] password, String source, String channel, Set<Role> roles) {
+        try {
+            Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS);
+            UserAccount account = checkPassword(username, password, source, channel, now);
+            if (!roles.contains(account.role())) {
+                audit.recordAndWait(loginRow(account.username(), source, channel).denied()
+                        .detail("channel", channel)
+                        .detail("role", account.role().label())
+                        .detail("reason", "role_not_allowed").build());
+                LOG.info("login of {} to {} refused: role {} not allowed", account.username(), channel, account.role().label());
+                throw new AuthenticationException(AuthenticationException.Reason.BAD_CREDENTIALS,
+                        "role " + account.role().label() + " may not use " + channel);
+            }
+            audit.recordAndWait(loginRow(account.username(), source, channel)
+                    .detail("channel", channel)
+                    .detail("role", account.role().label()).build());
+            LOG.info("user {} logged in to {} from {} (role {})", account.username(), channel, source, account.role().label());
+            return account;
+        } finally {
+            Arrays.fill(password, '\0');
+        }
+    }
+
+    private UserAccount checkPassword(String username, char[] password, String source, String requestId, Instant now) {
         if (!Username.isValid(username)) {
             hasher.verifyNothing(password);
             throw refuse(UNKNOWN, null, source, requestId, AuthenticationException.Reason.BAD_CREDENTIALS, 0);
@@ -109,7 +143,7 @@ public final class Sessions {
         if (hasher.needsRehash(row.get().passwordHash())) {
             users.setPasswordHash(username, hasher.hash(password), now);
         }
-        return open(account, now, source, requestId);
+        return account;
     }
 
     private Login open(UserAccount account, Instant now, String source, String requestId) {

@@ -49,7 +49,8 @@ class LogSecretsScanIT {
                 if (line.contains("ApiResponder - api ") || line.contains("Sessions - user ")) {
                     apiLines++;
                 }
-                if (line.contains(TestSecrets.MARKER) || TestSecrets.TOKEN.matcher(line).find()) {
+                if (line.contains(TestSecrets.MARKER) || TestSecrets.TOKEN.matcher(line).find()
+                        || TestSecrets.SCRAPE_TOKEN.matcher(line).find()) {
                     leaks.add(f + ":" + (i + 1) + ": " + (line.length() > 200 ? line.substring(0, 200) : line));
                 }
             }

@@ -58,6 +58,9 @@ public final class TestPlatform implements AutoCloseable {
         props.put("deviceguard.mqtt.port", Integer.toString(Ports.free()));
         props.put("deviceguard.api.port", Integer.toString(Ports.free()));
         props.put("deviceguard.node.id", "test-" + UUID.randomUUID().toString().substring(0, 8));
+        // the management port on any free port; the Hawtio console only where a test asks for it (it is one per JVM)
+        props.put("deviceguard.management.port", "0");
+        props.put("deviceguard.management.hawtio", "false");
         return props;
     }
 
@@ -75,6 +78,11 @@ public final class TestPlatform implements AutoCloseable {
 
     public int adminPort() {
         return platform.adminPort();
+    }
+
+    /** The port of the HTTPS management listener (metrics, health, Hawtio). */
+    public int managementPort() {
+        return platform.management().port();
     }
 
     /** Creates an enabled account as a host command would. */

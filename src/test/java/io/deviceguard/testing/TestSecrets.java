@@ -13,6 +13,8 @@ public final class TestSecrets {
     public static final String MARKER = "Zq7-horse-battery";
     /** A deviceguard session token, wherever it appears. */
     public static final Pattern TOKEN = Pattern.compile("dgs_[A-Za-z0-9_-]{43}");
+    /** The management port's scrape token, wherever it appears. */
+    public static final Pattern SCRAPE_TOKEN = Pattern.compile("dgm_[A-Za-z0-9_-]{43}");
 
     private static final AtomicInteger COUNTER = new AtomicInteger();
 
