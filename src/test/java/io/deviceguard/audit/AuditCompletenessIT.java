@@ -11,6 +11,7 @@ import io.deviceguard.testing.DeviceFiles;
 import io.deviceguard.testing.Messages;
 import io.deviceguard.testing.Mqtt;
 import io.deviceguard.testing.TestCerts;
+import io.deviceguard.testing.TestDatabase;
 import io.deviceguard.testing.TestPlatform;
 import io.deviceguard.testing.TestSecrets;
 import io.deviceguard.user.Role;
@@ -101,7 +102,7 @@ class AuditCompletenessIT {
             expect(p, rows, "integrity reject", row("integrity", "telemetry", "denied").and(TestPlatform.reason("not_jws")));
             expect(p, rows, "SQL error", row("error", "sql-error", "failure"));
         }
-        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), Map.of(), Map.of()), false)) {
+        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), TestDatabase.settings(home), Map.of()), false)) {
             rows.add(s.auditQuery().newest(500, AuditQuery.Filter.ANY).stream()
                     .filter(row("platform", "stop", "success")).findFirst().orElseThrow(() -> new AssertionError("no platform stop row")));
         }
@@ -130,7 +131,7 @@ class AuditCompletenessIT {
         secrets.add(creds.getProperty("password"));
         stores.values().forEach(v -> secrets.add(v.toString()));
         secrets.add(password);
-        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), Map.of(), Map.of()), false)) {
+        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), TestDatabase.settings(home), Map.of()), false)) {
             for (AuditRecord r : new AuditTrail(s.database().dataSource()).all()) {
                 String text = String.join("|", String.valueOf(r.actor()), String.valueOf(r.target()), String.valueOf(r.details()));
                 for (String secret : secrets) {

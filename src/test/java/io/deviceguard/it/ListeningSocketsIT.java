@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.deviceguard.testing.Ports;
+import io.deviceguard.testing.TestDatabase;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;
@@ -57,11 +58,14 @@ class ListeningSocketsIT {
         Path jar = Path.of(System.getProperty("deviceguard.jar", "target/deviceguard.jar"));
         assertThat(jar).as("the packaged jar (run after 'package')").isRegularFile();
         int port = Ports.free();
-        Process child = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+        ProcessBuilder run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString(), "run", "--home", tmp.resolve("home").toString(),
                 "--mqtt-port", Integer.toString(port), "--deviceguard.mqtt.host=127.0.0.1",
                 "--deviceguard.node.id=sockets")
-                .redirectErrorStream(true).start();
+                .redirectErrorStream(true);
+        // on PostgreSQL the database is another process: the platform's own listeners are still all on loopback
+        run.environment().putAll(TestDatabase.environment(tmp.resolve("home")));
+        Process child = run.start();
         List<String> output = new CopyOnWriteArrayList<>();
         Thread reader = new Thread(() -> collect(child, output), "child-output");
         reader.setDaemon(true);

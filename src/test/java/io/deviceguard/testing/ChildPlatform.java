@@ -51,7 +51,10 @@ public final class ChildPlatform implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar().toString()));
         cmd.addAll(List.of(args));
-        return new ChildPlatform(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // under -Ddeviceguard.test.db=postgresql: the database of its --home, as environment variables
+        pb.environment().putAll(TestDatabase.environment(null, List.of(args)));
+        return new ChildPlatform(pb.start());
     }
 
     /** Waits for "deviceguard ready in N ms" and returns N. */
