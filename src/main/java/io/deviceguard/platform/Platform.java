@@ -185,9 +185,9 @@ public final class Platform implements AutoCloseable {
                 .detail("database", services.database().vendor())
                 .detail("startupMillis", ms)
                 .build());
-        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{} (home {})", ms,
-                settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(), adminApi.port(),
-                settings.home().root());
+        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{} (home {},"
+                + " database {})", ms, settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(),
+                adminApi.port(), settings.home().root(), services.database().vendor());
     }
 
     private Map<String, Object> camelProperties() {

@@ -118,17 +118,25 @@ class AuditCompletenessIT {
         AuditRecord start = rows.get(0);
         assertThat(start.details()).contains("listeners").contains("mqtt+tls").contains("tlsProtocols").contains("TLSv1.3");
 
-        // no secret in any row: the database password, key store passwords, the user's password
-        Properties creds = new Properties();
-        try (var in = Files.newInputStream(home.resolve("data/h2.credentials"))) {
-            creds.load(in);
+        // no secret in any row: the database password, key store passwords, the user's password. The database
+        // password is the generated one of the home's H2 file, or on PostgreSQL the configured deviceguard.db.password
+        String dbPassword;
+        if (TestDatabase.postgresql()) {
+            assertThat(home.resolve("data/h2.credentials")).as("no H2 database on PostgreSQL").doesNotExist();
+            dbPassword = TestDatabase.settings(home).get("deviceguard.db.password");
+        } else {
+            Properties creds = new Properties();
+            try (var in = Files.newInputStream(home.resolve("data/h2.credentials"))) {
+                creds.load(in);
+            }
+            dbPassword = creds.getProperty("password");
         }
         Properties stores = new Properties();
         try (var in = Files.newInputStream(home.resolve("certs/passwords.properties"))) {
             stores.load(in);
         }
         List<String> secrets = new ArrayList<>();
-        secrets.add(creds.getProperty("password"));
+        secrets.add(dbPassword);
         stores.values().forEach(v -> secrets.add(v.toString()));
         secrets.add(password);
         try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), TestDatabase.settings(home), Map.of()), false)) {

@@ -84,7 +84,8 @@ class CrashDurabilityIT {
         Path home = tmp.resolve("home");
         int port = Ports.free();
         String[] run = {"run", "--home", home.toString(), "--mqtt-port", Integer.toString(port),
-            "--deviceguard.mqtt.host=127.0.0.1", "--deviceguard.node.id=crash"};
+            "--admin-port", Integer.toString(Ports.free()), "--deviceguard.mqtt.host=127.0.0.1",
+            "--deviceguard.node.id=crash"};
         Settings settings = Settings.load(new Home(home), TestDatabase.settings(home), Map.of());
 
         // devices registered before the first start (a host command on the home), as a factory import would

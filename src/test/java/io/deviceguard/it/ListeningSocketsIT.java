@@ -60,8 +60,8 @@ class ListeningSocketsIT {
         int port = Ports.free();
         ProcessBuilder run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString(), "run", "--home", tmp.resolve("home").toString(),
-                "--mqtt-port", Integer.toString(port), "--deviceguard.mqtt.host=127.0.0.1",
-                "--deviceguard.node.id=sockets")
+                "--mqtt-port", Integer.toString(port), "--admin-port", Integer.toString(Ports.free()),
+                "--deviceguard.mqtt.host=127.0.0.1", "--deviceguard.node.id=sockets")
                 .redirectErrorStream(true);
         // on PostgreSQL the database is another process: the platform's own listeners are still all on loopback
         run.environment().putAll(TestDatabase.environment(tmp.resolve("home")));
@@ -71,11 +71,15 @@ class ListeningSocketsIT {
         reader.setDaemon(true);
         reader.start();
         try {
-            await("'deviceguard ready in' on the child's output").atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(100))
-                    .failFast(() -> assertThat(child.isAlive())
-                            .as("the child exited early; its output:%n%s", String.join("\n", output)).isTrue())
-                    .until(() -> output.stream().anyMatch(l -> READY.matcher(l).find()));
+            try {
+                await("'deviceguard ready in' on the child's output").atMost(Duration.ofSeconds(60))
+                        .pollInterval(Duration.ofMillis(100))
+                        .failFast(() -> assertThat(child.isAlive())
+                                .as("the child exited early; its output:%n%s", String.join("\n", output)).isTrue())
+                        .until(() -> output.stream().anyMatch(l -> READY.matcher(l).find()));
+            } catch (org.awaitility.core.ConditionTimeoutException e) {
+                throw new AssertionError("the child was not ready within 60 s; its output:\n" + String.join("\n", output), e);
+            }
             long readyMs = output.stream().map(READY::matcher).filter(Matcher::find)
                     .mapToLong(m -> Long.parseLong(m.group(1))).findFirst().orElseThrow();
             System.out.println("ListeningSocketsIT: deviceguard ready in " + readyMs + " ms");

@@ -50,7 +50,14 @@ public final class TestPlatform implements AutoCloseable {
         props.putAll(TestDatabase.settings(home));
         props.putAll(extra);
         Settings settings = Settings.load(new Home(home), props, Map.of());
-        return new TestPlatform(home, Platform.start(settings, clock, environment));
+        Platform platform = Platform.start(settings, clock, environment);
+        if (!extra.containsKey("deviceguard.db.url")
+                && !platform.services().database().vendor().equals(TestDatabase.vendor())) {
+            platform.close();
+            throw new IllegalStateException("the platform runs on " + platform.services().database().vendor()
+                    + ", not on this run's " + TestDatabase.vendor());
+        }
+        return new TestPlatform(home, platform);
     }
 
     /** Loopback, free ports (MQTT, admin API), a node ID of its own (the broker's JMX name). */
