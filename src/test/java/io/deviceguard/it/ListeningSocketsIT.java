@@ -72,13 +72,14 @@ class ListeningSocketsIT {
         reader.start();
         try {
             try {
-                await("'deviceguard ready in' on the child's output").atMost(Duration.ofSeconds(60))
+                // 120 s: on a loaded shared machine a cold JVM generating its PKI took over 60 s (seen on both databases)
+                await("'deviceguard ready in' on the child's output").atMost(Duration.ofSeconds(120))
                         .pollInterval(Duration.ofMillis(100))
                         .failFast(() -> assertThat(child.isAlive())
                                 .as("the child exited early; its output:%n%s", String.join("\n", output)).isTrue())
                         .until(() -> output.stream().anyMatch(l -> READY.matcher(l).find()));
             } catch (org.awaitility.core.ConditionTimeoutException e) {
-                throw new AssertionError("the child was not ready within 60 s; its output:\n" + String.join("\n", output), e);
+                throw new AssertionError("the child was not ready within 120 s; its output:\n" + String.join("\n", output), e);
             }
             long readyMs = output.stream().map(READY::matcher).filter(Matcher::find)
                     .mapToLong(m -> Long.parseLong(m.group(1))).findFirst().orElseThrow();
