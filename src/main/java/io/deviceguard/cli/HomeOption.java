@@ -28,7 +28,9 @@ public final class HomeOption {
         return new Home(home);
     }
 
+    /** The home's settings, with the environment variables ({@code DEVICEGUARD_DB_URL}...) of the CLI's environment. */
     public Settings settings(Map<String, String> cliProperties) {
-        return Settings.load(home(), cliProperties, System.getenv());
+        Map<String, String> env = mixee != null ? Connection.environment(mixee).env() : System.getenv();
+        return Settings.load(home(), cliProperties, env);
     }
 }

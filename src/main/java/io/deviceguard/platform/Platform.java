@@ -227,9 +227,9 @@ public final class Platform implements AutoCloseable {
                 .detail("database", services.database().vendor())
                 .detail("startupMillis", ms)
                 .build());
-        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{} (home {})", ms,
-                settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(), adminApi.port(),
-                settings.home().root());
+        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{} (home {},"
+                + " database {})", ms, settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(),
+                adminApi.port(), settings.home().root(), services.database().vendor());
         if (management != null) {
             LOG.info("management on https://{}:{}/observe/metrics and /observe/health (waited {} ms for it after the routes; Hawtio follows)",
                     management.host(), management.port(), managementMs);

@@ -7,6 +7,7 @@ import io.deviceguard.cli.DeviceGuardCommand;
 import io.deviceguard.config.Home;
 import io.deviceguard.config.Settings;
 import io.deviceguard.platform.PlatformServices;
+import io.deviceguard.testing.TestDatabase;
 import java.io.PrintWriter;
 import java.io.StringWriter;
 import java.nio.file.Files;
@@ -31,12 +32,13 @@ class AuditCliIT {
     private Run run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true),
+                TestDatabase.cliEnvironment(args)).execute(args);
         return new Run(exit, out.toString(), err.toString());
     }
 
     private void sql(String statement) throws Exception {
-        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), Map.of(), Map.of()), false);
+        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), TestDatabase.settings(home), Map.of()), false);
              Connection c = s.database().dataSource().getConnection(); Statement st = c.createStatement()) {
             st.executeUpdate(statement);
         }

@@ -11,6 +11,7 @@ import io.deviceguard.testing.DeviceFiles;
 import io.deviceguard.testing.Messages;
 import io.deviceguard.testing.Mqtt;
 import io.deviceguard.testing.TestCerts;
+import io.deviceguard.testing.TestDatabase;
 import io.deviceguard.testing.TestPlatform;
 import io.deviceguard.testing.TestSecrets;
 import io.deviceguard.user.Role;
@@ -101,7 +102,7 @@ class AuditCompletenessIT {
             expect(p, rows, "integrity reject", row("integrity", "telemetry", "denied").and(TestPlatform.reason("not_jws")));
             expect(p, rows, "SQL error", row("error", "sql-error", "failure"));
         }
-        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), Map.of(), Map.of()), false)) {
+        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), TestDatabase.settings(home), Map.of()), false)) {
             rows.add(s.auditQuery().newest(500, AuditQuery.Filter.ANY).stream()
                     .filter(row("platform", "stop", "success")).findFirst().orElseThrow(() -> new AssertionError("no platform stop row")));
         }
@@ -117,20 +118,28 @@ class AuditCompletenessIT {
         AuditRecord start = rows.get(0);
         assertThat(start.details()).contains("listeners").contains("mqtt+tls").contains("tlsProtocols").contains("TLSv1.3");
 
-        // no secret in any row: the database password, key store passwords, the user's password
-        Properties creds = new Properties();
-        try (var in = Files.newInputStream(home.resolve("data/h2.credentials"))) {
-            creds.load(in);
+        // no secret in any row: the database password, key store passwords, the user's password. The database
+        // password is the generated one of the home's H2 file, or on PostgreSQL the configured deviceguard.db.password
+        String dbPassword;
+        if (TestDatabase.postgresql()) {
+            assertThat(home.resolve("data/h2.credentials")).as("no H2 database on PostgreSQL").doesNotExist();
+            dbPassword = TestDatabase.settings(home).get("deviceguard.db.password");
+        } else {
+            Properties creds = new Properties();
+            try (var in = Files.newInputStream(home.resolve("data/h2.credentials"))) {
+                creds.load(in);
+            }
+            dbPassword = creds.getProperty("password");
         }
         Properties stores = new Properties();
         try (var in = Files.newInputStream(home.resolve("certs/passwords.properties"))) {
             stores.load(in);
         }
         List<String> secrets = new ArrayList<>();
-        secrets.add(creds.getProperty("password"));
+        secrets.add(dbPassword);
         stores.values().forEach(v -> secrets.add(v.toString()));
         secrets.add(password);
-        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), Map.of(), Map.of()), false)) {
+        try (PlatformServices s = PlatformServices.open(Settings.load(new Home(home), TestDatabase.settings(home), Map.of()), false)) {
             for (AuditRecord r : new AuditTrail(s.database().dataSource()).all()) {
                 String text = String.join("|", String.valueOf(r.actor()), String.valueOf(r.target()), String.valueOf(r.details()));
                 for (String secret : secrets) {

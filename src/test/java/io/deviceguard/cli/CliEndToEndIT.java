@@ -7,6 +7,7 @@ import io.deviceguard.testing.AdminApiClient;
 import io.deviceguard.testing.JarProcess;
 import io.deviceguard.testing.JarProcess.Result;
 import io.deviceguard.testing.Ports;
+import io.deviceguard.testing.TestDatabase;
 import io.deviceguard.testing.TestSecrets;
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -50,10 +51,12 @@ class CliEndToEndIT {
         assertThat(add.output()).contains("User alice created with role admin.");
 
         int adminPort = Ports.free();
-        Process platform = new ProcessBuilder(JarProcess.command("run", "--home", home.toString(), "--mqtt-port",
+        ProcessBuilder run = new ProcessBuilder(JarProcess.command("run", "--home", home.toString(), "--mqtt-port",
                 Integer.toString(Ports.free()), "--admin-port", Integer.toString(adminPort),
                 "--deviceguard.mqtt.host=127.0.0.1", "--deviceguard.node.id=e2e"))
-                .directory(work.toFile()).redirectErrorStream(true).start();
+                .directory(work.toFile()).redirectErrorStream(true);
+        run.environment().putAll(TestDatabase.environment(home));
+        Process platform = run.start();
         List<String> platformOutput = new CopyOnWriteArrayList<>();
         Thread reader = new Thread(() -> collect(platform, platformOutput), "platform-output");
         reader.setDaemon(true);

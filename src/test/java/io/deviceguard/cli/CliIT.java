@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.deviceguard.pki.Certificates;
 import io.deviceguard.pki.Pem;
 import io.deviceguard.pki.Pki;
+import io.deviceguard.testing.TestDatabase;
 import java.io.InputStream;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -48,7 +49,8 @@ class CliIT {
     static Result run(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true),
+                TestDatabase.cliEnvironment(args)).execute(args);
         return new Result(exit, out.toString(), err.toString());
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.deviceguard.cli.DeviceGuardCommand;
 import io.deviceguard.pki.Pki;
 import io.deviceguard.testing.Ports;
+import io.deviceguard.testing.TestDatabase;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -36,7 +37,8 @@ class BadConfigIT {
     private static Result cli(String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true)).execute(args);
+        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true),
+                TestDatabase.cliEnvironment(args)).execute(args);
         return new Result(exit, out.toString(), err.toString());
     }
 
@@ -174,10 +176,12 @@ class BadConfigIT {
         Path stderr = tmp.resolve("child.err");
         try (ServerSocket taken = new ServerSocket(0, 1, InetAddress.getByName("127.0.0.1"))) {
             int port = taken.getLocalPort();
-            Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+            ProcessBuilder run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-jar", jar.toString(), "run", "--home", home.toString(), "--mqtt-port", Integer.toString(port),
                     "--deviceguard.mqtt.host=127.0.0.1", "--deviceguard.node.id=badconfig")
-                    .redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+                    .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
+            run.environment().putAll(TestDatabase.environment(home));
+            Process p = run.start();
             try {
                 assertThat(p.waitFor(60, TimeUnit.SECONDS)).as("the process ends by itself").isTrue();
                 String err = Files.readString(stderr);

@@ -17,6 +17,7 @@ import io.deviceguard.testing.HardeningReport;
 import io.deviceguard.testing.Ports;
 import io.deviceguard.testing.RawMqtt;
 import io.deviceguard.testing.TestCerts;
+import io.deviceguard.testing.TestDatabase;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -81,8 +82,9 @@ class CrashDurabilityIT {
         Path home = tmp.resolve("home");
         int port = Ports.free();
         String[] run = {"run", "--home", home.toString(), "--mqtt-port", Integer.toString(port),
-            "--deviceguard.mqtt.host=127.0.0.1", "--deviceguard.node.id=crash"};
-        Settings settings = Settings.load(new Home(home), Map.of(), Map.of());
+            "--admin-port", Integer.toString(Ports.free()), "--deviceguard.mqtt.host=127.0.0.1",
+            "--deviceguard.node.id=crash"};
+        Settings settings = Settings.load(new Home(home), TestDatabase.settings(home), Map.of());
 
         // devices registered before the first start (a host command on the home), as a factory import would
         List<DeviceFiles> publishers = new ArrayList<>();

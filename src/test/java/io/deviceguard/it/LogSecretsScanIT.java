@@ -23,7 +23,7 @@ import org.junit.jupiter.api.Test;
 class LogSecretsScanIT {
 
     private static final List<Path> SOURCES = List.of(Path.of("target", "surefire-reports"),
-            Path.of("target", "failsafe-reports"), JarProcess.LOGS);
+            Path.of("target", "failsafe-reports"), Path.of("target", "failsafe-reports-postgresql"), JarProcess.LOGS);
 
     @Test
     void noPasswordAndNoTokenInAnyLogOutputOfTheSuite() throws IOException {

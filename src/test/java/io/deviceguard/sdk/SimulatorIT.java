@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import io.deviceguard.cli.DeviceGuardCommand;
+import io.deviceguard.testing.TestDatabase;
 import io.deviceguard.testing.TestPlatform;
 import java.io.PrintWriter;
 import java.io.StringWriter;
@@ -25,9 +26,10 @@ class SimulatorIT {
         try (TestPlatform p = TestPlatform.start(home)) {
             StringWriter out = new StringWriter();
             StringWriter err = new StringWriter();
-            int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true))
-                    .execute("simulate", "--home", home.toString(), "--devices", "100", "--rate", "1", "--duration", "30s",
-                            "--host", "localhost", "--mqtt-port", Integer.toString(p.mqttPort()));
+            String[] args = {"simulate", "--home", home.toString(), "--devices", "100", "--rate", "1", "--duration", "30s",
+                    "--host", "localhost", "--mqtt-port", Integer.toString(p.mqttPort())};
+            int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true),
+                    TestDatabase.cliEnvironment(args)).execute(args);
             System.out.println(out);
             assertThat(exit).as(out + "\n" + err).isZero();
             Matcher m = Pattern.compile("connected (\\d+), sent (\\d+), acknowledged by the broker (\\d+), failed (\\d+)").matcher(out.toString());

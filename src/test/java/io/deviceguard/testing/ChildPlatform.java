@@ -26,9 +26,11 @@ public final class ChildPlatform implements AutoCloseable {
     private final Process process;
     private final List<String> output = new CopyOnWriteArrayList<>();
     private final long startedNanos = System.nanoTime();
+    private final String database;
 
-    private ChildPlatform(Process process) {
+    private ChildPlatform(Process process, String database) {
         this.process = process;
+        this.database = database;
         Thread reader = new Thread(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(process.getInputStream(), StandardCharsets.UTF_8))) {
                 for (String line; (line = r.readLine()) != null; ) {
@@ -51,7 +53,11 @@ public final class ChildPlatform implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar().toString()));
         cmd.addAll(List.of(args));
-        return new ChildPlatform(new ProcessBuilder(cmd).redirectErrorStream(true).start());
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        // under -Ddeviceguard.test.db=postgresql: the database of its --home, as environment variables
+        pb.environment().putAll(TestDatabase.environment(null, List.of(args)));
+        boolean ownDatabase = List.of(args).stream().anyMatch(a -> a.startsWith("--deviceguard.db.url="));
+        return new ChildPlatform(pb.start(), ownDatabase ? null : TestDatabase.vendor());
     }
 
     /** Waits for "deviceguard ready in N ms" and returns N. */
@@ -68,8 +74,13 @@ public final class ChildPlatform implements AutoCloseable {
             throw new AssertionError("the child was not ready within " + atMost + "; its output:\n" + String.join("\n", output)
                     + "\nits threads:\n" + threadDump(), e);
         }
-        return output.stream().map(READY::matcher).filter(Matcher::find).mapToLong(m -> Long.parseLong(m.group(1)))
-                .findFirst().orElseThrow();
+        String ready = output.stream().filter(l -> READY.matcher(l).find()).findFirst().orElseThrow();
+        if (database != null && !ready.contains("database " + database + ")")) {
+            throw new AssertionError("the child does not run on this run's " + database + ": " + ready);
+        }
+        Matcher m = READY.matcher(ready);
+        m.find();
+        return Long.parseLong(m.group(1));
     }
 
     /** What the child's threads are doing (jcmd), to tell a hang from slowness when a test fails. */

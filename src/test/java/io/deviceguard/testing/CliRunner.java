@@ -25,7 +25,9 @@ public final class CliRunner {
     public Result run(String stdin, String... args) {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
-        CliEnvironment env = new CliEnvironment(Map.of(CliEnvironment.CONFIG_DIR, configDir.toString()),
+        Map<String, String> vars = new java.util.HashMap<>(TestDatabase.environment(null, java.util.List.of(args)));
+        vars.put(CliEnvironment.CONFIG_DIR, configDir.toString());
+        CliEnvironment env = new CliEnvironment(vars,
                 new ByteArrayInputStream((stdin == null ? "" : stdin).getBytes(StandardCharsets.UTF_8)), null);
         int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), env).execute(args);
         return new Result(exit, out.toString(), err.toString());

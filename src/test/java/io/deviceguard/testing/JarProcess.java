@@ -45,6 +45,7 @@ public final class JarProcess {
     public static Result run(String logName, Path workDir, Map<String, String> env, String stdin, String... args) {
         try {
             ProcessBuilder pb = new ProcessBuilder(command(args)).directory(workDir.toFile()).redirectErrorStream(true);
+            pb.environment().putAll(TestDatabase.environment(workDir, List.of(args)));
             pb.environment().putAll(env);
             Process p = pb.start();
             if (stdin != null) {

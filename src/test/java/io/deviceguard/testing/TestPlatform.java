@@ -46,9 +46,18 @@ public final class TestPlatform implements AutoCloseable {
     /** With the clock sessions and lockouts go by, and the environment the platform sees (bootstrap password). */
     public static TestPlatform start(Path home, Map<String, String> extra, Clock clock, Map<String, String> environment) {
         Map<String, String> props = new HashMap<>(testProperties());
+        // PostgreSQL under -Ddeviceguard.test.db=postgresql; a test that chooses its own database overrides it
+        props.putAll(TestDatabase.settings(home));
         props.putAll(extra);
         Settings settings = Settings.load(new Home(home), props, Map.of());
-        return new TestPlatform(home, Platform.start(settings, clock, environment));
+        Platform platform = Platform.start(settings, clock, environment);
+        if (!extra.containsKey("deviceguard.db.url")
+                && !platform.services().database().vendor().equals(TestDatabase.vendor())) {
+            platform.close();
+            throw new IllegalStateException("the platform runs on " + platform.services().database().vendor()
+                    + ", not on this run's " + TestDatabase.vendor());
+        }
+        return new TestPlatform(home, platform);
     }
 
     /** Loopback, free ports (MQTT, admin API), a node ID of its own (the broker's JMX name). */
