@@ -31,6 +31,10 @@ final class PublisherStamp implements ActiveMQServerMessagePlugin {
         if (session == null || session.getValidatedUser() == null || !message.containsProperty(MQTT_QOS)) {
             return;
         }
+        if (session.getRemotingConnection() == null || !"MQTT".equals(session.getRemotingConnection().getProtocolName())) {
+            // a message a cluster peer forwards (CORE, as the cluster user) was stamped where the device published it
+            return;
+        }
         List<Map.Entry<String, String>> kept = new ArrayList<>();
         List<SimpleString> remove = new ArrayList<>();
         for (SimpleString name : message.getPropertyNames()) {

@@ -184,10 +184,28 @@ final class CommandStore {
                 + in + ") order by seq", commandId);
     }
 
-    /** The next QUEUED devices of a command, in target order. */
-    List<String> queued(String commandId, int limit) {
+    /** The next QUEUED devices of a command, in target order, that no other node holds a dispatch claim on. */
+    List<String> queued(String commandId, int limit, String node, Instant now) {
         return strings("select device_id from command_executions where command_id = ? and state = 'QUEUED'"
-                + " order by seq limit " + limit, commandId);
+                + " and (claimed_until is null or claimed_until < ? or claimed_by = ?)"
+                + " order by seq limit " + limit, commandId, utc(now), node);
+    }
+
+    /**
+     * Claims a QUEUED execution for publishing by {@code node} until {@code until}, atomically (one conditional
+     * UPDATE): of several nodes polling the same database, exactly one gets it. A claim of a node that died is free
+     * again once its time has passed; the node itself may renew its own (a publish that failed is retried).
+     */
+    boolean claim(String commandId, String deviceId, String node, Instant now, Instant until) {
+        try (Connection con = dataSource.getConnection(); PreparedStatement ps = con.prepareStatement(
+                "update command_executions set claimed_by = ?, claimed_until = ?"
+                        + " where command_id = ? and device_id = ? and state = 'QUEUED'"
+                        + " and (claimed_until is null or claimed_until < ? or claimed_by = ?)")) {
+            bind(ps, node, utc(until), commandId, deviceId, utc(now), node);
+            return ps.executeUpdate() == 1;
+        } catch (SQLException e) {
+            throw new CommandStoreException("cannot claim " + commandId + "/" + deviceId, e);
+        }
     }
 
     /** How many executions of a command were published so far: what the rollout rate counts. */
