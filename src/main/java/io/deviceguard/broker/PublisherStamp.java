@@ -31,8 +31,8 @@ final class PublisherStamp implements ActiveMQServerMessagePlugin {
         if (session == null || session.getValidatedUser() == null || !message.containsProperty(MQTT_QOS)) {
             return;
         }
-        if (session.getRemotingConnection() == null || !"MQTT".equals(session.getRemotingConnection().getProtocolName())) {
-            // a message a cluster peer forwards (CORE, as the cluster user) was stamped where the device published it
+        if (BrokerCluster.CLUSTER_USER.equals(session.getValidatedUser())) {
+            // a message a cluster peer forwards (as the cluster user) was stamped on the node the device published to
             return;
         }
         List<Map.Entry<String, String>> kept = new ArrayList<>();
