@@ -77,6 +77,14 @@ public final class EmbeddedBroker implements AutoCloseable {
         BrokerCluster cluster = BrokerCluster.from(settings);
         if (cluster != null) {
             cluster.apply(config, settings, pki);
+            // the cluster acceptor audits its refused handshakes too (no MQTT frame guard: it speaks CORE)
+            TransportConfiguration c = config.getAcceptorConfigurations().stream()
+                    .filter(a -> a.getName().equals(BrokerCluster.ACCEPTOR)).findFirst().orElseThrow();
+            Map<String, Object> clusterParams = new HashMap<>(c.getParams());
+            clusterParams.put(HandshakeAudit.PARAM, key);
+            config.getAcceptorConfigurations().remove(c);
+            config.getAcceptorConfigurations().add(new TransportConfiguration(AuditingAcceptorFactory.class.getName(),
+                    clusterParams, c.getName(), c.getExtraParams()));
         }
         config.setSecurityEnabled(true);
         config.setAuthenticationCacheSize(0);

@@ -192,19 +192,34 @@ final class CommandStore {
     }
 
     /**
-     * Claims a QUEUED execution for publishing by {@code node} until {@code until}, atomically (one conditional
-     * UPDATE): of several nodes polling the same database, exactly one gets it. A claim of a node that died is free
-     * again once its time has passed; the node itself may renew its own (a publish that failed is retried).
+     * Claims QUEUED executions for publishing by {@code node} until {@code until}, each atomically (a conditional
+     * UPDATE): of several nodes polling the same database, exactly one gets each; returns those this node got. A
+     * claim of a node that died is free again once its time has passed; the node itself may renew its own (a publish
+     * that failed is retried).
      */
-    boolean claim(String commandId, String deviceId, String node, Instant now, Instant until) {
+    List<String> claim(String commandId, List<String> deviceIds, String node, Instant now, Instant until) {
+        if (deviceIds.isEmpty()) {
+            return deviceIds;
+        }
         try (Connection con = dataSource.getConnection(); PreparedStatement ps = con.prepareStatement(
                 "update command_executions set claimed_by = ?, claimed_until = ?"
                         + " where command_id = ? and device_id = ? and state = 'QUEUED'"
                         + " and (claimed_until is null or claimed_until < ? or claimed_by = ?)")) {
-            bind(ps, node, utc(until), commandId, deviceId, utc(now), node);
-            return ps.executeUpdate() == 1;
+            for (String d : deviceIds) {
+                bind(ps, node, utc(until), commandId, d, utc(now), node);
+                ps.addBatch();
+            }
+            // one round trip; each statement's own count says whether this node got that execution
+            int[] counts = ps.executeBatch();
+            List<String> claimed = new ArrayList<>();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] == 1) {
+                    claimed.add(deviceIds.get(i));
+                }
+            }
+            return claimed;
         } catch (SQLException e) {
-            throw new CommandStoreException("cannot claim " + commandId + "/" + deviceId, e);
+            throw new CommandStoreException("cannot claim executions of " + commandId, e);
         }
     }
 

@@ -258,8 +258,7 @@ public final class Commands {
             }
             // several nodes poll the same database: each execution is published by the node that claims it
             Instant until = now.plus(CLAIM);
-            List<String> devices = store.queued(c.id(), n, node, now).stream()
-                    .filter(d -> store.claim(c.id(), d, node, now, until)).toList();
+            List<String> devices = store.claim(c.id(), store.queued(c.id(), n, node, now), node, now, until);
             pace.take(devices.size());
             for (String d : devices) {
                 out.add(new Dispatch(c.id(), d, c.type(), c.params(), c.expiresAt()));

@@ -147,6 +147,9 @@ class ClusterIT {
                         .startsWith("refused");
                 assertThat(tlsOutcome(clusterA, pki.serviceClientContext())).as("the service certificate on the cluster port")
                         .startsWith("refused");
+                await("the refused handshakes on the cluster port are audited").atMost(Duration.ofSeconds(30))
+                        .until(() -> count("select count(*) from audit_events where category = 'connection' and action = 'tls-handshake'"
+                                + " and outcome = 'denied' and details like '%\"listener\":\"cluster\"%'") >= 2);
 
                 // a device connected to node A, answering commands
                 DeviceClient cmd = new DeviceClient(commandDevice.identity(), servers);
@@ -259,8 +262,8 @@ class ClusterIT {
                 Map<String, List<String>> accepted = acceptedRowsPerMessage(sent);
                 assertThat(accepted.keySet()).as("an accepted-message audit row for every handled message").containsAll(failoverRows.keySet());
                 assertThat(accepted.values()).as("rows beyond the first of a message are marked as redeliveries")
-                        .allMatch(rows -> rows.stream().filter(d -> d.contains("\"redelivery\":true")).count() >= rows.size() - 1);
-                long interrupted = accepted.values().stream().filter(rows -> rows.size() > 1).count();
+                        .allMatch(list -> list.stream().filter(d -> d.contains("\"redelivery\":true")).count() >= list.size() - 1);
+                long interrupted = accepted.values().stream().filter(list -> list.size() > 1).count();
                 System.out.println("[cluster] after node A returned: " + (acked.size() - handledWhileADown.size())
                         + " acknowledged messages were handled only then; " + (sent.size() - acked.size())
                         + " sent but never acknowledged, of which " + (failoverRows.size() - acked.size()) + " were handled; "
@@ -378,6 +381,13 @@ class ClusterIT {
     private static DeviceFiles files(DeviceEnrollment enrol, Path home, String id) throws IOException {
         DeviceEnrollment.Bundle b = enrol.createWithHostKey(id, home.resolve("devices").resolve(id), Duration.ofDays(30), "cluster-test");
         return new DeviceFiles(id, b.key(), b.certificate(), b.ca(), b.pkcs12(), Files.readString(b.pkcs12Password()).trim());
+    }
+
+    private long count(String sql) throws java.sql.SQLException {
+        try (Connection c = db(); PreparedStatement ps = c.prepareStatement(sql); ResultSet rs = ps.executeQuery()) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     private Connection db() throws java.sql.SQLException {
