@@ -43,6 +43,7 @@ public final class AuditingAcceptorFactory implements AcceptorFactory {
         private static final Logger LOG = LoggerFactory.getLogger(AuditingAcceptor.class);
         private final HandshakeAudit audit;
         private final ConnectionGuards guards;
+        private final String listener;
 
         AuditingAcceptor(String name, ClusterConnection clusterConnection, Map<String, Object> configuration,
                          BufferHandler handler, ServerConnectionLifeCycleListener listener,
@@ -53,6 +54,7 @@ public final class AuditingAcceptorFactory implements AcceptorFactory {
                     protocolMap, securityDomain, metricsManager);
             this.audit = audit;
             this.guards = guards;
+            this.listener = name;
         }
 
         @Override
@@ -62,7 +64,7 @@ public final class AuditingAcceptorFactory implements AcceptorFactory {
             ssl.handshakeFuture().addListener(f -> {
                 if (!f.isSuccess()) {
                     if (audit != null) {
-                        audit.failed(remote, f.cause());
+                        audit.failed(listener, remote, f.cause());
                     }
                 } else if (guards != null) {
                     // SslHandler tells of the handshake before it passes on any application data, on the event

@@ -62,6 +62,20 @@ public final class DeviceSecurityManager implements ActiveMQSecurityManager5 {
         }
         String clientId = connection.getClientID();
         String remote = connection.getRemoteAddress();
+        if (!"MQTT".equals(connection.getProtocolName())) {
+            // cluster peers log in with the cluster password, which Artemis checks before asking us; anyone else on
+            // the CORE cluster acceptor (a holder of the service certificate without the password) is refused here
+            audit.record(AuditEvent.of(AuditCategory.CONNECTION, "connect")
+                    .device(user == null ? "(no user)" : user)
+                    .denied()
+                    .target(clientId)
+                    .detail("reason", RefusalReason.PROTOCOL_NOT_ALLOWED.code())
+                    .detail("message", RefusalReason.PROTOCOL_NOT_ALLOWED.text())
+                    .detail("remote", remote)
+                    .detail("protocol", connection.getProtocolName())
+                    .build());
+            return null;
+        }
         ConnectPolicy.Decision d = policy.decide(CertificateUtil.getCertsFromConnection(connection), clientId, Instant.now());
         if (!d.allowed()) {
             audit.record(AuditEvent.of(AuditCategory.CONNECTION, "connect")

@@ -68,8 +68,24 @@ public final class EmbeddedBroker implements AutoCloseable {
                 + (int) limits.connectTimeout().toSeconds() + 1));
         // the extra parameters are the MQTT protocol's (serverKeepAlive, defaultMqttSessionExpiryInterval,
         // maximumPacketSize, allowLinkStealing...): without them the broker would silently use its own defaults
-        config.setAcceptorConfigurations(Set.of(new TransportConfiguration(AuditingAcceptorFactory.class.getName(), params,
-                acceptor.getName(), acceptor.getExtraParams())));
+        config.setAcceptorConfigurations(new java.util.HashSet<>(Set.of(new TransportConfiguration(
+                AuditingAcceptorFactory.class.getName(), params, acceptor.getName(), acceptor.getExtraParams()))));
+        if (!config.getClusterConfigurations().isEmpty() || !config.getBridgeConfigurations().isEmpty()) {
+            throw new ConfigException(xml.origin() + " declares cluster connections or bridges; deviceguard configures the"
+                    + " cluster itself from deviceguard.cluster.* (see docs/cluster.md)");
+        }
+        BrokerCluster cluster = BrokerCluster.from(settings);
+        if (cluster != null) {
+            cluster.apply(config, settings, pki);
+            // the cluster acceptor audits its refused handshakes too (no MQTT frame guard: it speaks CORE)
+            TransportConfiguration c = config.getAcceptorConfigurations().stream()
+                    .filter(a -> a.getName().equals(BrokerCluster.ACCEPTOR)).findFirst().orElseThrow();
+            Map<String, Object> clusterParams = new HashMap<>(c.getParams());
+            clusterParams.put(HandshakeAudit.PARAM, key);
+            config.getAcceptorConfigurations().remove(c);
+            config.getAcceptorConfigurations().add(new TransportConfiguration(AuditingAcceptorFactory.class.getName(),
+                    clusterParams, c.getName(), c.getExtraParams()));
+        }
         config.setSecurityEnabled(true);
         config.setAuthenticationCacheSize(0);
         config.setAuthorizationCacheSize(0);
@@ -102,6 +118,15 @@ public final class EmbeddedBroker implements AutoCloseable {
             stopQuietly(server);
             throw new ConfigException("the MQTT acceptor did not start on " + host + ":" + port
                     + " (port in use, or an address this machine does not have?)");
+        }
+        if (cluster != null) {
+            Acceptor clusterAcceptor = server.getRemotingService().getAcceptor(BrokerCluster.ACCEPTOR);
+            if (clusterAcceptor == null || !clusterAcceptor.isStarted()) {
+                handshakeAudit.unregister();
+                guards.unregister();
+                stopQuietly(server);
+                throw new ConfigException("the cluster acceptor did not start on " + cluster.host() + ":" + cluster.port());
+            }
         }
         return new EmbeddedBroker(server, handshakeAudit, guards, acceptor.getName());
     }
@@ -174,9 +199,18 @@ public final class EmbeddedBroker implements AutoCloseable {
 
     /** The port the MQTT acceptor listens on. */
     public int mqttPort() {
-        Object port = server.getConfiguration().getAcceptorConfigurations().iterator().next().getParams()
-                .get(TransportConstants.PORT_PROP_NAME);
-        return Integer.parseInt(String.valueOf(port));
+        return server.getConfiguration().getAcceptorConfigurations().stream().filter(a -> a.getName().equals(acceptorName))
+                .map(a -> Integer.parseInt(String.valueOf(a.getParams().get(TransportConstants.PORT_PROP_NAME))))
+                .findFirst().orElseThrow();
+    }
+
+    /** The cluster link, e.g. "cluster 127.0.0.1:61617, peers [...]", or null on a single node. */
+    public String clusterDescription() {
+        return server.getConfiguration().getAcceptorConfigurations().stream()
+                .filter(a -> a.getName().equals(BrokerCluster.ACCEPTOR))
+                .map(a -> "cluster core+tls " + a.getParams().get(TransportConstants.HOST_PROP_NAME) + ":"
+                        + a.getParams().get(TransportConstants.PORT_PROP_NAME))
+                .findFirst().orElse(null);
     }
 
     @Override

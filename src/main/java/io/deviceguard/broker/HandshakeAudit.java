@@ -38,7 +38,8 @@ public final class HandshakeAudit {
         BY_KEY.remove(key);
     }
 
-    void failed(String remote, Throwable cause) {
+    /** {@code listener}: the acceptor's name ("mqtt", or "cluster" for the cluster port of a cluster node). */
+    void failed(String listener, String remote, Throwable cause) {
         RefusalReason reason = HandshakeFailures.classify(cause);
         audit.record(AuditEvent.of(AuditCategory.CONNECTION, "tls-handshake")
                 .actor(AuditEvent.ActorType.DEVICE, "(unauthenticated)")
@@ -47,6 +48,7 @@ public final class HandshakeAudit {
                 .detail("reason", reason.code())
                 .detail("message", reason.text())
                 .detail("remote", remote)
+                .detail("listener", listener)
                 .detail("error", cause.getClass().getSimpleName() + ": " + cause.getMessage())
                 .build());
     }

@@ -31,6 +31,10 @@ final class PublisherStamp implements ActiveMQServerMessagePlugin {
         if (session == null || session.getValidatedUser() == null || !message.containsProperty(MQTT_QOS)) {
             return;
         }
+        if (BrokerCluster.CLUSTER_USER.equals(session.getValidatedUser())) {
+            // a message a cluster peer forwards (as the cluster user) was stamped on the node the device published to
+            return;
+        }
         List<Map.Entry<String, String>> kept = new ArrayList<>();
         List<SimpleString> remove = new ArrayList<>();
         for (SimpleString name : message.getPropertyNames()) {

@@ -29,6 +29,7 @@ public enum RefusalReason {
     CLAIM_EXPIRED("the enrollment's claim has expired"),
     CLIENT_ID_MISMATCH("the MQTT client ID differs from the certificate CN"),
     REGISTRY_UNAVAILABLE("the device registry could not be read"),
+    PROTOCOL_NOT_ALLOWED("only MQTT clients may log in (the cluster port is for cluster peers, with the cluster password)"),
     CONNECT_TIMEOUT("the client sent no MQTT CONNECT in time"),
     TOO_MANY_CONNECTIONS("the broker already holds its maximum of connections"),
     TOO_MANY_DEVICE_CONNECTIONS("the device already holds its maximum of connections"),

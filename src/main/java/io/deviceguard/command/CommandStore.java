@@ -184,10 +184,43 @@ final class CommandStore {
                 + in + ") order by seq", commandId);
     }
 
-    /** The next QUEUED devices of a command, in target order. */
-    List<String> queued(String commandId, int limit) {
+    /** The next QUEUED devices of a command, in target order, that no other node holds a dispatch claim on. */
+    List<String> queued(String commandId, int limit, String node, Instant now) {
         return strings("select device_id from command_executions where command_id = ? and state = 'QUEUED'"
-                + " order by seq limit " + limit, commandId);
+                + " and (claimed_until is null or claimed_until < ? or claimed_by = ?)"
+                + " order by seq limit " + limit, commandId, utc(now), node);
+    }
+
+    /**
+     * Claims QUEUED executions for publishing by {@code node} until {@code until}, each atomically (a conditional
+     * UPDATE): of several nodes polling the same database, exactly one gets each; returns those this node got. A
+     * claim of a node that died is free again once its time has passed; the node itself may renew its own (a publish
+     * that failed is retried).
+     */
+    List<String> claim(String commandId, List<String> deviceIds, String node, Instant now, Instant until) {
+        if (deviceIds.isEmpty()) {
+            return deviceIds;
+        }
+        try (Connection con = dataSource.getConnection(); PreparedStatement ps = con.prepareStatement(
+                "update command_executions set claimed_by = ?, claimed_until = ?"
+                        + " where command_id = ? and device_id = ? and state = 'QUEUED'"
+                        + " and (claimed_until is null or claimed_until < ? or claimed_by = ?)")) {
+            for (String d : deviceIds) {
+                bind(ps, node, utc(until), commandId, d, utc(now), node);
+                ps.addBatch();
+            }
+            // one round trip; each statement's own count says whether this node got that execution
+            int[] counts = ps.executeBatch();
+            List<String> claimed = new ArrayList<>();
+            for (int i = 0; i < counts.length; i++) {
+                if (counts[i] == 1) {
+                    claimed.add(deviceIds.get(i));
+                }
+            }
+            return claimed;
+        } catch (SQLException e) {
+            throw new CommandStoreException("cannot claim executions of " + commandId, e);
+        }
     }
 
     /** How many executions of a command were published so far: what the rollout rate counts. */

@@ -27,6 +27,11 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class Commands {
 
     private static final int MAX_BATCH = 500;
+    /**
+     * How long a node's claim on an execution it is publishing holds: if the node dies between claim and publish,
+     * another node publishes it after this (a device may then get the command twice; it ignores the repeat by its ID).
+     */
+    static final Duration CLAIM = Duration.ofSeconds(30);
 
     private final CommandStore store;
     private final CommandTypes types;
@@ -37,6 +42,7 @@ public final class Commands {
     private final int defaultTtlSeconds;
     private final int defaultTimeoutSeconds;
     private final long pollMillis;
+    private final String node;
     private final Map<String, Pace> paces = new ConcurrentHashMap<>();
 
     /** A command with its execution counts, and its executions when asked for. */
@@ -48,7 +54,8 @@ public final class Commands {
     }
 
     public Commands(javax.sql.DataSource dataSource, CommandTypes types, CommandSigner signer, AuditLog audit,
-                    BrokerControl broker, Clock clock, int defaultTtlSeconds, int defaultTimeoutSeconds, long pollMillis) {
+                    BrokerControl broker, Clock clock, int defaultTtlSeconds, int defaultTimeoutSeconds, long pollMillis,
+                    String node) {
         this.store = new CommandStore(dataSource);
         this.types = types;
         this.signer = signer;
@@ -58,6 +65,7 @@ public final class Commands {
         this.defaultTtlSeconds = defaultTtlSeconds;
         this.defaultTimeoutSeconds = defaultTimeoutSeconds;
         this.pollMillis = pollMillis;
+        this.node = node;
     }
 
     // ---- what users ask
@@ -248,7 +256,9 @@ public final class Commands {
             if (n == 0) {
                 continue;
             }
-            List<String> devices = store.queued(c.id(), n);
+            // several nodes poll the same database: each execution is published by the node that claims it
+            Instant until = now.plus(CLAIM);
+            List<String> devices = store.claim(c.id(), store.queued(c.id(), n, node, now), node, now, until);
             pace.take(devices.size());
             for (String d : devices) {
                 out.add(new Dispatch(c.id(), d, c.type(), c.params(), c.expiresAt()));
@@ -263,6 +273,7 @@ public final class Commands {
                     .detail("device", d.deviceId())
                     .detail("type", d.type())
                     .detail("expiresAt", d.expiresAt().toString())
+                    .detail("node", node)
                     .build()));
         }
         rows.forEach(java.util.concurrent.CompletableFuture::join);
@@ -312,6 +323,10 @@ public final class Commands {
                                String actor) {
         Instant now = clock.instant();
         boolean moved = store.transition(e.commandId(), e.deviceId(), to, now, reason, detail);
+        if (!moved && type == AuditEvent.ActorType.SYSTEM) {
+            // the sweep lost a race (another node's sweep, or the device's report, moved it first): nothing happened
+            return false;
+        }
         AuditEvent.Builder row = AuditEvent.of(AuditCategory.COMMAND, moved ? "execution." + to.name().toLowerCase()
                 : "execution.report-ignored").actor(type, actor).target(e.commandId()).detail("device", e.deviceId())
                 .detail("from", e.state().name()).detail("reason", moved ? reason : "illegal_transition")

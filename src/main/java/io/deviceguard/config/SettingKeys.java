@@ -8,6 +8,10 @@ import java.util.TreeMap;
 public final class SettingKeys {
 
     public static final String NODE_ID = "deviceguard.node.id";
+    public static final String CLUSTER_PEERS = "deviceguard.cluster.peers";
+    public static final String CLUSTER_HOST = "deviceguard.cluster.host";
+    public static final String CLUSTER_PORT = "deviceguard.cluster.port";
+    public static final String CLUSTER_ADVERTISED_HOST = "deviceguard.cluster.advertisedHost";
     public static final String MQTT_HOST = "deviceguard.mqtt.host";
     public static final String MQTT_PORT = "deviceguard.mqtt.port";
     public static final String MQTT_MAX_PACKET_SIZE = "deviceguard.mqtt.maxPacketSize";
@@ -74,6 +78,10 @@ public final class SettingKeys {
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
+            Map.entry(CLUSTER_PEERS, SettingType.HOST_PORT_LIST),
+            Map.entry(CLUSTER_HOST, SettingType.HOST),
+            Map.entry(CLUSTER_PORT, SettingType.PORT),
+            Map.entry(CLUSTER_ADVERTISED_HOST, SettingType.HOST),
             Map.entry(PKI_ROTATION_OVERLAP_SECONDS, SettingType.POSITIVE_INT),
             Map.entry(PKI_ENROLLMENT_MAX_TTL_MINUTES, SettingType.POSITIVE_INT),
             Map.entry(MQTT_TAKEOVER_THRESHOLD, SettingType.POSITIVE_INT),
@@ -139,9 +147,9 @@ public final class SettingKeys {
             Map.entry(MANAGEMENT_JOLOKIA_ACCESS, SettingType.TEXT)));
 
     /** Keys whose empty value means "derive a default" rather than an error. */
-    private static final Set<String> MAY_BE_EMPTY = Set.of(DB_URL, DB_USER, DB_PASSWORD, ROUTES_BROKER_HOST,
-            INTEGRITY_SCHEMA_DIR, USERS_BOOTSTRAP_PASSWORD_FILE, COMMANDS_HIGH_RISK_TYPES, COMMANDS_CUSTOM_TYPES,
-            MANAGEMENT_HAWTIO_WAR, MANAGEMENT_JOLOKIA_ACCESS);
+    private static final Set<String> MAY_BE_EMPTY = Set.of(CLUSTER_PEERS, CLUSTER_ADVERTISED_HOST, DB_URL, DB_USER,
+            DB_PASSWORD, ROUTES_BROKER_HOST, INTEGRITY_SCHEMA_DIR, USERS_BOOTSTRAP_PASSWORD_FILE, COMMANDS_HIGH_RISK_TYPES,
+            COMMANDS_CUSTOM_TYPES, MANAGEMENT_HAWTIO_WAR, MANAGEMENT_JOLOKIA_ACCESS);
     private static final Set<String> SECRET = Set.of(DB_PASSWORD);
 
     private SettingKeys() {

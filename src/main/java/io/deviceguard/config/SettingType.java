@@ -35,6 +35,16 @@ enum SettingType {
             return split(v).stream().allMatch(HOSTNAME.asMatchPredicate()) && !split(v).isEmpty();
         }
     },
+    HOST_PORT_LIST("a comma-separated list of host:port (port 1-65535), possibly empty") {
+        @Override
+        boolean accepts(String v) {
+            return split(v).stream().allMatch(hp -> {
+                int colon = hp.lastIndexOf(':');
+                return colon > 0 && HOSTNAME.matcher(hp.substring(0, colon)).matches()
+                        && PORT.accepts(hp.substring(colon + 1));
+            });
+        }
+    },
     TLS_PROTOCOLS("a comma-separated list of TLSv1.3 and TLSv1.2 (older protocols are not allowed)") {
         @Override
         boolean accepts(String v) {

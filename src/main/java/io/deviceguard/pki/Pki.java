@@ -40,6 +40,19 @@ public final class Pki {
     public static final String COMMAND_CERT = "command-signing.pem";
     public static final String COMMAND_KEY = "command-signing.key";
     public static final String SERVICE_CN = "deviceguard-service";
+    /**
+     * Key in {@code passwords.properties} of the password cluster peers give each other (Artemis's cluster-password):
+     * generated with the PKI, so nodes that share the PKI (a copy of HOME/certs) share it too.
+     */
+    public static final String CLUSTER_PASSWORD = "cluster.password";
+    /**
+     * The cluster link's own CA (its key is discarded once it has issued the node certificate), the node certificate
+     * every node presents to its peers, and a trust store holding that CA alone: a device certificate, or any other
+     * one of the platform's root, never passes the cluster acceptor's TLS.
+     */
+    public static final String CLUSTER_CA = "cluster-ca.pem";
+    public static final String CLUSTER_NODE_KEYSTORE = "cluster-node.p12";
+    public static final String CLUSTER_TRUSTSTORE = "cluster-trust.p12";
     /** The device CA's current CRL, regenerated on each revocation. */
     public static final String CRL = "crl.pem";
 
@@ -77,8 +90,11 @@ public final class Pki {
         if (!Files.exists(dir.resolve(ROOT_CA)) && !Files.exists(dir.resolve(DEVICE_CA)) && noPkiFiles(dir)) {
             long t0 = System.nanoTime();
             generate(dir, serverNames);
+            Pki made = new Pki(dir);
+            made.clusterIdentity();
             LOG.info("Generated a development PKI in {} ({} ms); see certs/README.md to use your own", dir,
                     (System.nanoTime() - t0) / 1_000_000);
+            return made;
         }
         return new Pki(dir);
     }
@@ -123,6 +139,7 @@ public final class Pki {
         for (String store : List.of(SERVER_KEYSTORE, BROKER_TRUSTSTORE, SERVICE_KEYSTORE, CLIENT_TRUSTSTORE)) {
             pw.setProperty(store, SecretFiles.newPassword());
         }
+        pw.setProperty(CLUSTER_PASSWORD, SecretFiles.newPassword());
         Pem.writeCertificates(dir.resolve(ROOT_CA), List.of(root));
         Pem.writePrivateKey(dir.resolve(ROOT_CA_KEY), rootKeys.getPrivate());
         Pem.writeCertificates(dir.resolve(DEVICE_CA), List.of(deviceCa));
@@ -157,6 +174,52 @@ public final class Pki {
 
     public char[] password(String store) {
         return SecretFiles.require(passwords, store, dir.resolve(PASSWORDS)).toCharArray();
+    }
+
+    /**
+     * Makes the cluster CA, node certificate and trust store if this PKI has none (a PKI made before clustering
+     * existed); every node of a cluster needs the same, so copy HOME/certs to the other nodes after this.
+     */
+    public synchronized void clusterIdentity() {
+        if (Files.isRegularFile(file(CLUSTER_NODE_KEYSTORE)) && Files.isRegularFile(file(CLUSTER_TRUSTSTORE))
+                && passwords.getProperty(CLUSTER_NODE_KEYSTORE) != null && passwords.getProperty(CLUSTER_TRUSTSTORE) != null) {
+            return;
+        }
+        KeyPair caKeys = Certificates.newEcKeyPair();
+        X509Certificate ca = CertificateIssuer.selfSignedCa("deviceguard Cluster CA", caKeys, Duration.ofDays(3650));
+        KeyPair nodeKeys = Certificates.newEcKeyPair();
+        X509Certificate node = new CertificateIssuer(ca, caKeys.getPrivate()).issue("deviceguard-cluster-node",
+                nodeKeys.getPublic(), Duration.ofDays(3650), CertificateIssuer.Profile.CLIENT, List.of());
+        Properties updated = SecretFiles.readProperties(dir.resolve(PASSWORDS));
+        updated.setProperty(CLUSTER_NODE_KEYSTORE, SecretFiles.newPassword());
+        updated.setProperty(CLUSTER_TRUSTSTORE, SecretFiles.newPassword());
+        if (updated.getProperty(CLUSTER_PASSWORD) == null) {
+            updated.setProperty(CLUSTER_PASSWORD, SecretFiles.newPassword());
+        }
+        Pem.writeCertificates(file(CLUSTER_CA), List.of(ca));
+        KeyStores.writeKeyStore(file(CLUSTER_NODE_KEYSTORE), updated.getProperty(CLUSTER_NODE_KEYSTORE).toCharArray(),
+                nodeKeys.getPrivate(), List.of(node, ca));
+        KeyStores.writeTrustStore(file(CLUSTER_TRUSTSTORE), updated.getProperty(CLUSTER_TRUSTSTORE).toCharArray(), List.of(ca));
+        SecretFiles.writeProperties(dir.resolve(PASSWORDS), updated, "generated key store passwords; keep this file 0600");
+        passwords.putAll(updated);
+        LOG.info("Made the cluster link's certificates in {}", dir);
+    }
+
+    /**
+     * The cluster password of this PKI. A PKI made before clustering existed gets one now (written to
+     * passwords.properties): copy HOME/certs to the other nodes after that, so that every node holds the same.
+     */
+    public synchronized char[] clusterPassword() {
+        String pw = passwords.getProperty(CLUSTER_PASSWORD);
+        if (pw == null || pw.isBlank()) {
+            pw = SecretFiles.newPassword();
+            Properties updated = SecretFiles.readProperties(dir.resolve(PASSWORDS));
+            updated.setProperty(CLUSTER_PASSWORD, pw);
+            SecretFiles.writeProperties(dir.resolve(PASSWORDS), updated, "generated key store passwords; keep this file 0600");
+            passwords.setProperty(CLUSTER_PASSWORD, pw);
+            LOG.warn("Generated a cluster password in {}: every node of the cluster needs the same HOME/certs", dir.resolve(PASSWORDS));
+        }
+        return pw.toCharArray();
     }
 
     public X509Certificate rootCa() {

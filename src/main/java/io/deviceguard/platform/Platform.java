@@ -136,7 +136,8 @@ public final class Platform implements AutoCloseable {
         commands = new Commands(services.database().dataSource(), CommandTypes.from(settings),
                 new CommandSigner(pki.commandSigningKey()), audit, new BrokerControl(broker.server()), clock,
                 settings.getInt(SettingKeys.COMMANDS_DEFAULT_TTL_SECONDS),
-                settings.getInt(SettingKeys.COMMANDS_RESULT_TIMEOUT_SECONDS), settings.getInt(SettingKeys.COMMANDS_POLL_MILLIS));
+                settings.getInt(SettingKeys.COMMANDS_RESULT_TIMEOUT_SECONDS), settings.getInt(SettingKeys.COMMANDS_POLL_MILLIS),
+                settings.get(SettingKeys.NODE_ID));
         adminApi = AdminApi.start(settings, services, users, commands, lifecycle);
         started.push(adminApi);
 
@@ -154,7 +155,7 @@ public final class Platform implements AutoCloseable {
         camel.bind("dataSource", services.database().dataSource());
         camel.bind("commands", commands);
         camel.bind("deviceAuthCheck", new DeviceAuthCheck(registry));
-        camel.bind("auditPersistence", new AuditPersistence(audit));
+        camel.bind("auditPersistence", new AuditPersistence(audit, settings.get(SettingKeys.NODE_ID)));
         integrity = new IntegrityServices(integrityPolicy, services.database().dataSource(), audit,
                 brokerControl, Clock.systemUTC());
         started.push(integrity);
@@ -219,7 +220,10 @@ public final class Platform implements AutoCloseable {
                 .detail("home", settings.home().root().toString())
                 .detail("listeners", "mqtt+tls " + settings.get(SettingKeys.MQTT_HOST) + ":" + broker.mqttPort()
                         + ", admin-api https " + adminApi.host() + ":" + adminApi.port()
-                        + ", management " + managementListener)
+                        + ", management " + managementListener
+                        + (broker.clusterDescription() == null ? "" : ", " + broker.clusterDescription()))
+                .detail("clusterPeers", settings.getList(SettingKeys.CLUSTER_PEERS).isEmpty() ? null
+                        : String.join(",", settings.getList(SettingKeys.CLUSTER_PEERS)))
                 .detail("adminAccount", admin.name().toLowerCase())
                 .detail("tlsProtocols", settings.get(SettingKeys.TLS_PROTOCOLS))
                 .detail("tlsCipherSuites", settings.get(SettingKeys.TLS_CIPHER_SUITES))
@@ -227,9 +231,11 @@ public final class Platform implements AutoCloseable {
                 .detail("database", services.database().vendor())
                 .detail("startupMillis", ms)
                 .build());
-        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{} (home {},"
+        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{}{} (home {},"
                 + " database {})", ms, settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(),
-                adminApi.port(), settings.home().root(), services.database().vendor());
+                adminApi.port(), broker.clusterDescription() == null ? "" : ", " + broker.clusterDescription()
+                        + " with peers " + settings.getList(SettingKeys.CLUSTER_PEERS),
+                settings.home().root(), services.database().vendor());
         if (management != null) {
             LOG.info("management on https://{}:{}/observe/metrics and /observe/health (waited {} ms for it after the routes; Hawtio follows)",
                     management.host(), management.port(), managementMs);

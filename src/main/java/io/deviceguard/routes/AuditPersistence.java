@@ -15,9 +15,16 @@ import org.apache.camel.component.paho.mqtt5.PahoMqtt5Constants;
 public final class AuditPersistence {
 
     private final AuditLog audit;
+    private final String node;
 
     public AuditPersistence(AuditLog audit) {
+        this(audit, null);
+    }
+
+    /** {@code node}: the node whose routes handle the messages, named in each accepted message's row (clusters). */
+    public AuditPersistence(AuditLog audit, String node) {
         this.audit = audit;
+        this.node = node;
     }
 
     public void accepted(Exchange exchange) {
@@ -31,6 +38,7 @@ public final class AuditPersistence {
                 .detail("qos", exchange.getMessage().getHeader(PahoMqtt5Constants.MQTT_QOS, Integer.class))
                 .detail("msgId", exchange.getMessage().getHeader(DeviceHeaders.MSG_ID, String.class))
                 .detail("redelivery", exchange.getProperty(DeviceHeaders.REDELIVERY, Boolean.class))
+                .detail("node", node)
                 .build());
         if (!r.isJournaled()) {
             exchange.getMessage().setHeader(DeviceHeaders.AUDIT_SEQ, r.seq());

@@ -19,11 +19,27 @@ public final class DeviceClient implements AutoCloseable {
 
     private final DeviceIdentity identity;
     private final MqttAsyncClient client;
+    /** Every node of a cluster the device may use, in the order tried; one entry for a single node. */
+    private final String[] servers;
+    private volatile boolean commandsSubscribed;
 
     public DeviceClient(DeviceIdentity identity, String host, int port) {
+        this(identity, java.util.List.of(host + ":" + port));
+    }
+
+    /**
+     * A device of a cluster (docs/cluster.md): {@code servers} are the nodes' MQTT addresses, {@code host:port}. The
+     * device connects to the first that answers and, when that node goes away, reconnects by itself to any of them
+     * (subscribing to its commands again there). Each host must be a name of the server certificate.
+     */
+    public DeviceClient(DeviceIdentity identity, java.util.List<String> servers) {
+        if (servers.isEmpty()) {
+            throw new IllegalArgumentException("no server address");
+        }
         this.identity = identity;
+        this.servers = servers.stream().map(s -> "ssl://" + s).toArray(String[]::new);
         try {
-            this.client = new MqttAsyncClient("ssl://" + host + ":" + port, identity.id(), new MemoryPersistence());
+            this.client = new MqttAsyncClient(this.servers[0], identity.id(), new MemoryPersistence());
         } catch (MqttException e) {
             throw new IllegalStateException(e);
         }
@@ -51,7 +67,13 @@ public final class DeviceClient implements AutoCloseable {
         }
         o.setConnectionTimeout(30);
         o.setKeepAliveInterval(60);
-        o.setAutomaticReconnect(false);
+        if (servers.length > 1) {
+            o.setServerURIs(servers);
+            o.setAutomaticReconnect(true);
+            o.setAutomaticReconnectDelay(1, 5);
+        } else {
+            o.setAutomaticReconnect(false);
+        }
         client.connect(o).waitForCompletion(60_000);
     }
 
@@ -83,6 +105,14 @@ public final class DeviceClient implements AutoCloseable {
 
             @Override
             public void connectComplete(boolean reconnect, String serverURI) {
+                if (reconnect && commandsSubscribed) {
+                    // another node of the cluster may hold no session of this device: subscribe there again
+                    try {
+                        client.subscribe(topic, 1);
+                    } catch (MqttException e) {
+                        // the connection went away again; the next reconnect tries once more
+                    }
+                }
             }
 
             @Override
@@ -102,6 +132,7 @@ public final class DeviceClient implements AutoCloseable {
     /** Subscribes to this device's command topic (QoS 1). */
     public void subscribeCommands() throws MqttException {
         client.subscribe("devices/" + identity.id() + "/commands", 1).waitForCompletion(30_000);
+        commandsSubscribed = true;
     }
 
     /** Reports the state of a command: a signed command-status envelope. */
@@ -165,6 +196,11 @@ public final class DeviceClient implements AutoCloseable {
 
     public boolean isConnected() {
         return client.isConnected();
+    }
+
+    /** The node this device is connected to now, e.g. {@code ssl://node-b.example:8883}. */
+    public String currentServer() {
+        return client.getCurrentServerURI();
     }
 
     @Override

@@ -214,4 +214,20 @@ class SettingsTest {
                 .isInstanceOf(ConfigException.class)
                 .hasMessageContaining(home().propertiesFile().toString());
     }
+
+    @Test
+    void aSingleNodeHasNoClusterPeersAndClusterPeersAreHostPortPairs() {
+        assertThat(Settings.load(home(), Map.of(), Map.of()).getList(SettingKeys.CLUSTER_PEERS)).isEmpty();
+        Settings two = Settings.load(home(), Map.of(SettingKeys.CLUSTER_PEERS, "node-b.example:61617, 10.0.0.7:61618"), Map.of());
+        assertThat(two.getList(SettingKeys.CLUSTER_PEERS)).containsExactly("node-b.example:61617", "10.0.0.7:61618");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"node-b", "node-b:", ":61617", "node-b:0", "node-b:70000", "node b:61617"})
+    void malformedClusterPeerIsRefusedNamingTheKey(String value) {
+        assertThatThrownBy(() -> Settings.load(home(), Map.of(SettingKeys.CLUSTER_PEERS, value), Map.of()))
+                .isInstanceOf(ConfigException.class)
+                .hasMessageContaining("'" + SettingKeys.CLUSTER_PEERS + "'")
+                .hasMessageContaining("host:port");
+    }
 }

@@ -65,7 +65,7 @@ class PkiTest {
             s.filter(p -> p.toString().endsWith(".key") || p.toString().endsWith(".p12")).forEach(secrets::add);
         }
         secrets.add(dir.resolve(Pki.PASSWORDS));
-        assertThat(secrets).hasSize(5 + 4 + 1); // root, device CA, server, audit- and command-signing keys; four stores; passwords
+        assertThat(secrets).hasSize(5 + 6 + 1); // root, device CA, server, audit- and command-signing keys; six stores (two of the cluster link); passwords
 
         Set<PosixFilePermission> ownerOnly = PosixFilePermissions.fromString("rw-------");
         for (Path p : secrets) {
