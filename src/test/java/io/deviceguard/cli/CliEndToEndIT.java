@@ -52,7 +52,7 @@ class CliEndToEndIT {
 
         int adminPort = Ports.free();
         ProcessBuilder run = new ProcessBuilder(JarProcess.command("run", "--home", home.toString(), "--mqtt-port",
-                Integer.toString(Ports.free()), "--admin-port", Integer.toString(adminPort),
+                Integer.toString(Ports.free()), "--admin-port", Integer.toString(adminPort), "--management-port", "0",
                 "--deviceguard.mqtt.host=127.0.0.1", "--deviceguard.node.id=e2e"))
                 .directory(work.toFile()).redirectErrorStream(true);
         run.environment().putAll(TestDatabase.environment(home));

@@ -354,6 +354,7 @@ class ClusterIT {
         }
         p.setProperty("deviceguard.mqtt.port", Integer.toString(mqttPort));
         p.setProperty("deviceguard.api.port", Integer.toString(apiPort));
+        p.setProperty("deviceguard.management.port", "0");
         p.setProperty("deviceguard.cluster.port", Integer.toString(clusterPort));
         p.setProperty("deviceguard.cluster.peers", "127.0.0.1:" + peerPort);
         p.setProperty("deviceguard.db.url", jdbcUrl);

@@ -45,7 +45,8 @@ class BadConfigIT {
     /** {@code run} on a loopback port of its own, plus {@code extra} arguments. */
     private static Result run(Path home, String... extra) {
         List<String> args = new ArrayList<>(List.of("run", "--home", home.toString(),
-                "--mqtt-port", Integer.toString(Ports.free()), "--deviceguard.mqtt.host=127.0.0.1"));
+                "--mqtt-port", Integer.toString(Ports.free()), "--admin-port", Integer.toString(Ports.free()),
+                "--management-port", "0", "--deviceguard.mqtt.host=127.0.0.1"));
         args.addAll(List.of(extra));
         return cli(args.toArray(String[]::new));
     }
@@ -82,7 +83,7 @@ class BadConfigIT {
             int port = taken.getLocalPort();
 
             Result r = cli("run", "--home", home.toString(), "--mqtt-port", Integer.toString(port),
-                    "--deviceguard.mqtt.host=127.0.0.1");
+                    "--admin-port", Integer.toString(Ports.free()), "--management-port", "0", "--deviceguard.mqtt.host=127.0.0.1");
 
             assertConfigError(r);
             assertThat(r.err()).contains("MQTT port 127.0.0.1:" + port + " is not available").contains("--mqtt-port");
@@ -178,6 +179,7 @@ class BadConfigIT {
             int port = taken.getLocalPort();
             ProcessBuilder run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                     "-jar", jar.toString(), "run", "--home", home.toString(), "--mqtt-port", Integer.toString(port),
+                    "--admin-port", Integer.toString(Ports.free()), "--management-port", "0",
                     "--deviceguard.mqtt.host=127.0.0.1", "--deviceguard.node.id=badconfig")
                     .redirectOutput(stdout.toFile()).redirectError(stderr.toFile());
             run.environment().putAll(TestDatabase.environment(home));

@@ -82,7 +82,7 @@ class CrashDurabilityIT {
         Path home = tmp.resolve("home");
         int port = Ports.free();
         String[] run = {"run", "--home", home.toString(), "--mqtt-port", Integer.toString(port),
-            "--admin-port", Integer.toString(Ports.free()), "--deviceguard.mqtt.host=127.0.0.1",
+            "--admin-port", Integer.toString(Ports.free()), "--management-port", "0", "--deviceguard.mqtt.host=127.0.0.1",
             "--deviceguard.node.id=crash"};
         Settings settings = Settings.load(new Home(home), TestDatabase.settings(home), Map.of());
 

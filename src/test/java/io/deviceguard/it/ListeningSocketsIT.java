@@ -60,7 +60,7 @@ class ListeningSocketsIT {
         int port = Ports.free();
         ProcessBuilder run = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                 "-jar", jar.toString(), "run", "--home", tmp.resolve("home").toString(),
-                "--mqtt-port", Integer.toString(port), "--admin-port", Integer.toString(Ports.free()),
+                "--mqtt-port", Integer.toString(port), "--admin-port", Integer.toString(Ports.free()), "--management-port", "0",
                 "--deviceguard.mqtt.host=127.0.0.1", "--deviceguard.node.id=sockets")
                 .redirectErrorStream(true);
         // on PostgreSQL the database is another process: the platform's own listeners are still all on loopback

@@ -56,7 +56,8 @@ public final class ChildPlatform implements AutoCloseable {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
         // under -Ddeviceguard.test.db=postgresql: the database of its --home, as environment variables
         pb.environment().putAll(TestDatabase.environment(null, List.of(args)));
-        boolean ownDatabase = List.of(args).stream().anyMatch(a -> a.startsWith("--deviceguard.db.url="));
+        boolean ownDatabase = List.of(args).stream().anyMatch(a -> a.startsWith("--deviceguard.db.url="))
+                || TestDatabase.choosesItsOwn(TestDatabase.homeOf(null, List.of(args)));
         return new ChildPlatform(pb.start(), ownDatabase ? null : TestDatabase.vendor());
     }
 

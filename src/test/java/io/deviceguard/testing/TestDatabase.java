@@ -65,8 +65,26 @@ public final class TestDatabase {
     /** The same as environment variables ({@code DEVICEGUARD_DB_URL}...), for child processes; empty on H2. */
     public static Map<String, String> environment(Path home) {
         Map<String, String> env = new HashMap<>();
+        if (choosesItsOwn(home)) {
+            return env;     // a test that set up the home's database itself (the cluster's nodes share one)
+        }
         settings(home).forEach((k, v) -> env.put(k.toUpperCase().replace('.', '_'), v));
         return env;
+    }
+
+    /** Whether the home's application.properties names a database: the test chose it, the switch leaves it alone. */
+    public static boolean choosesItsOwn(Path home) {
+        Path props = home == null ? null : home.resolve("application.properties");
+        if (props == null || !java.nio.file.Files.isRegularFile(props)) {
+            return false;
+        }
+        java.util.Properties p = new java.util.Properties();
+        try (var in = java.nio.file.Files.newInputStream(props)) {
+            p.load(in);
+        } catch (java.io.IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+        return !p.getProperty("deviceguard.db.url", "").isBlank();
     }
 
     /** The environment for a command line ({@code deviceguard ARGS}): its {@code --home}'s database, else the work dir's. */
