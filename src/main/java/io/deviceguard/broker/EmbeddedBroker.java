@@ -106,6 +106,32 @@ public final class EmbeddedBroker implements AutoCloseable {
         return new EmbeddedBroker(server, handshakeAudit, guards, acceptor.getName());
     }
 
+    /**
+     * The benchmark's baseline: the same broker.xml and the same acceptor (TLS, client certificates required, the
+     * same protocols and ciphers), journal in {@code dataDir}, and nothing of deviceguard's: no security manager, no
+     * plugins, no interceptors, no routes. Never used by the platform itself.
+     */
+    public static ActiveMQServer startBare(Settings settings, Pki pki, Path dataDir) {
+        Map<String, String> vars = new HashMap<>(settings.all());
+        vars.put("broker.name", "bare-artemis");
+        vars.put("home.data", dataDir.toString());
+        vars.put("home.certs", pki.dir().toString());
+        vars.put("pki.serverKeyStorePassword", new String(pki.password(Pki.SERVER_KEYSTORE)));
+        vars.put("pki.brokerTrustStorePassword", new String(pki.password(Pki.BROKER_TRUSTSTORE)));
+        BrokerXml xml = BrokerXml.locate(settings.home().brokerXml());
+        Configuration config = parse(xml, vars);
+        requireSingleTlsAcceptor(config, xml);
+        config.setSecurityEnabled(false);
+        ActiveMQServer server = new ActiveMQServerImpl(config);
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            throw new ConfigException("the bare broker failed to start: " + e.getMessage(), e);
+        }
+        return server;
+    }
+
     private static Configuration parse(BrokerXml xml, Map<String, String> vars) {
         Matcher m = PLACEHOLDER.matcher(xml.text());
         StringBuilder out = new StringBuilder();
