@@ -44,10 +44,10 @@ public final class CommandRoutes extends RouteBuilder {
                     .process(x -> commands(x).sent(x.getProperty(DISPATCH, Commands.Dispatch.class)))
                 .end();
 
-        from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/commands/status" + DeviceInboundRoutes.MQTT_OPTIONS
-                + "&clientId=_deviceguard-{{deviceguard.node.id}}-command-status")
+        DeviceInboundRoutes.concurrently(from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/commands/status"
+                + DeviceInboundRoutes.MQTT_OPTIONS + "&clientId=_deviceguard-{{deviceguard.node.id}}-command-status")
                 .routeId("command-status-in")
-                .routeConfigurationId(PipelineErrorConfiguration.ID)
+                .routeConfigurationId(PipelineErrorConfiguration.ID))
                 .setHeader(DeviceHeaders.KIND, constant("commands/status"))
                 .to("direct:device-auth-check")
                 .to("direct:integrity")

@@ -37,6 +37,8 @@ public final class SettingKeys {
     public static final String DB_POOL_SIZE = "deviceguard.db.poolSize";
     public static final String ROUTES_BROKER_HOST = "deviceguard.routes.brokerHost";
     public static final String ROUTES_SHARE_GROUP = "deviceguard.routes.shareGroup";
+    public static final String ROUTES_CONSUMER_THREADS = "deviceguard.routes.consumerThreads";
+    public static final String ROUTES_CONSUMER_QUEUE = "deviceguard.routes.consumerQueue";
     public static final String AUDIT_QUEUE_CAPACITY = "deviceguard.audit.queueCapacity";
     public static final String AUDIT_BATCH_SIZE = "deviceguard.audit.batchSize";
     public static final String AUDIT_CHECKPOINT_ROWS = "deviceguard.audit.checkpointEveryRows";
@@ -97,6 +99,8 @@ public final class SettingKeys {
             Map.entry(DB_POOL_SIZE, SettingType.POSITIVE_INT),
             Map.entry(ROUTES_BROKER_HOST, SettingType.HOST),
             Map.entry(ROUTES_SHARE_GROUP, SettingType.IDENTIFIER),
+            Map.entry(ROUTES_CONSUMER_THREADS, SettingType.POSITIVE_INT),
+            Map.entry(ROUTES_CONSUMER_QUEUE, SettingType.POSITIVE_INT),
             Map.entry(AUDIT_QUEUE_CAPACITY, SettingType.POSITIVE_INT),
             Map.entry(AUDIT_BATCH_SIZE, SettingType.POSITIVE_INT),
             Map.entry(AUDIT_CHECKPOINT_ROWS, SettingType.POSITIVE_INT),

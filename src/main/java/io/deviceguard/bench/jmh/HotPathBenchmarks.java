@@ -65,7 +65,7 @@ public class HotPathBenchmarks {
         g.initialize(new ECGenParameterSpec("secp256r1"));
         KeyPair k = g.generateKeyPair();
         publicKey = (ECPublicKey) k.getPublic();
-        String body = Envelope.payload("dev-1", "telemetry", "m-1", System.currentTimeMillis(),
+        String body = Envelope.payload("dev-1", "telemetry", "msg-00000001", System.currentTimeMillis(),
                 Map.of("temperature", 21.5, "heartRate", 72)).toString();
         data = body.getBytes(StandardCharsets.UTF_8);
         Signature s = Signature.getInstance("SHA256withECDSA");
