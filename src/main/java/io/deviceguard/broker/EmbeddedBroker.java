@@ -50,6 +50,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                                        DeviceSecurityManager securityManager, io.deviceguard.audit.AuditLog audit) {
         Map<String, String> vars = new HashMap<>(settings.all());
         vars.put("broker.name", "deviceguard-" + settings.get(SettingKeys.NODE_ID));
+        vars.put(SettingKeys.TLS_PROVIDER, tlsProvider(settings));
         vars.put("home.data", settings.home().data().toString());
         vars.put("home.certs", pki.dir().toString());
         vars.put("pki.serverKeyStorePassword", new String(pki.password(Pki.SERVER_KEYSTORE)));
@@ -114,6 +115,7 @@ public final class EmbeddedBroker implements AutoCloseable {
     public static ActiveMQServer startBare(Settings settings, Pki pki, Path dataDir) {
         Map<String, String> vars = new HashMap<>(settings.all());
         vars.put("broker.name", "bare-artemis");
+        vars.put(SettingKeys.TLS_PROVIDER, tlsProvider(settings));
         vars.put("home.data", dataDir.toString());
         vars.put("home.certs", pki.dir().toString());
         vars.put("pki.serverKeyStorePassword", new String(pki.password(Pki.SERVER_KEYSTORE)));
@@ -130,6 +132,17 @@ public final class EmbeddedBroker implements AutoCloseable {
             throw new ConfigException("the bare broker failed to start: " + e.getMessage(), e);
         }
         return server;
+    }
+
+    /** OPENSSL only where netty-tcnative's BoringSSL loads; otherwise the JDK's engine, and the log says why. */
+    static String tlsProvider(Settings settings) {
+        String wanted = settings.get(SettingKeys.TLS_PROVIDER);
+        if ("OPENSSL".equals(wanted) && !io.netty.handler.ssl.OpenSsl.isAvailable()) {
+            org.slf4j.LoggerFactory.getLogger(EmbeddedBroker.class).info("deviceguard.tls.provider=OPENSSL, but netty-tcnative"
+                    + " does not load here ({}): the broker uses the JDK's TLS", String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
+            return "JDK";
+        }
+        return wanted;
     }
 
     private static Configuration parse(BrokerXml xml, Map<String, String> vars) {

@@ -27,7 +27,11 @@ public final class CommandRoutes extends RouteBuilder {
         from("timer:command-dispatch?period={{deviceguard.commands.pollMillis}}&delay=500")
                 .routeId("command-dispatch")
                 .bean("commands", "due")
-                .split(body()).stopOnException()
+                // the rollout's pace chose this tick's executions (and their audit rows are written): publish them
+                // on several threads at once, each still signed, audited and marked SENT after the broker's ack
+                .split(body()).parallelProcessing()
+                    .executorService(getContext().getExecutorServiceManager().newFixedThreadPool(this, "command-publish",
+                            Integer.parseInt(getContext().resolvePropertyPlaceholders("{{deviceguard.commands.dispatchThreads}}"))))
                     .to("direct:command-publish")
                 .end();
 

@@ -25,6 +25,7 @@ public final class SettingKeys {
     public static final String TLS_PROTOCOLS = "deviceguard.tls.protocols";
     public static final String TLS_CIPHER_SUITES = "deviceguard.tls.cipherSuites";
     public static final String TLS_HANDSHAKE_TIMEOUT = "deviceguard.tls.handshakeTimeoutSeconds";
+    public static final String TLS_PROVIDER = "deviceguard.tls.provider";
     public static final String PKI_SERVER_NAMES = "deviceguard.pki.serverNames";
     public static final String PKI_DEVICE_VALIDITY_DAYS = "deviceguard.pki.deviceCertValidityDays";
     public static final String PKI_ROTATION_OVERLAP_SECONDS = "deviceguard.pki.rotationOverlapSeconds";
@@ -67,6 +68,7 @@ public final class SettingKeys {
     public static final String COMMANDS_DEFAULT_TTL_SECONDS = "deviceguard.commands.defaultTtlSeconds";
     public static final String COMMANDS_RESULT_TIMEOUT_SECONDS = "deviceguard.commands.resultTimeoutSeconds";
     public static final String COMMANDS_POLL_MILLIS = "deviceguard.commands.pollMillis";
+    public static final String COMMANDS_DISPATCH_THREADS = "deviceguard.commands.dispatchThreads";
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
@@ -91,6 +93,7 @@ public final class SettingKeys {
             Map.entry(TLS_PROTOCOLS, SettingType.TLS_PROTOCOLS),
             Map.entry(TLS_CIPHER_SUITES, SettingType.CIPHER_SUITES),
             Map.entry(TLS_HANDSHAKE_TIMEOUT, SettingType.POSITIVE_INT),
+            Map.entry(TLS_PROVIDER, SettingType.TLS_PROVIDER),
             Map.entry(PKI_SERVER_NAMES, SettingType.HOST_LIST),
             Map.entry(PKI_DEVICE_VALIDITY_DAYS, SettingType.POSITIVE_INT),
             Map.entry(DB_URL, SettingType.TEXT),
@@ -127,6 +130,7 @@ public final class SettingKeys {
             Map.entry(COMMANDS_CUSTOM_TYPES, SettingType.IDENTIFIER_LIST),
             Map.entry(COMMANDS_REMOTE_ACCESS_MAX_MINUTES, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_DEFAULT_TTL_SECONDS, SettingType.POSITIVE_INT),
+            Map.entry(COMMANDS_DISPATCH_THREADS, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_RESULT_TIMEOUT_SECONDS, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_POLL_MILLIS, SettingType.POSITIVE_INT)));
 
