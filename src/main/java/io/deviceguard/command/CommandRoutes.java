@@ -48,10 +48,11 @@ public final class CommandRoutes extends RouteBuilder {
                     .process(x -> commands(x).sent(x.getProperty(DISPATCH, Commands.Dispatch.class)))
                 .end();
 
-        DeviceInboundRoutes.concurrently(from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/commands/status"
-                + DeviceInboundRoutes.MQTT_OPTIONS + "&clientId=_deviceguard-{{deviceguard.node.id}}-command-status")
+        // one at a time, in arrival order: a device's DELIVERED must be applied before its SUCCEEDED
+        from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/commands/status" + DeviceInboundRoutes.MQTT_OPTIONS
+                + "&clientId=_deviceguard-{{deviceguard.node.id}}-command-status")
                 .routeId("command-status-in")
-                .routeConfigurationId(PipelineErrorConfiguration.ID))
+                .routeConfigurationId(PipelineErrorConfiguration.ID)
                 .setHeader(DeviceHeaders.KIND, constant("commands/status"))
                 .to("direct:device-auth-check")
                 .to("direct:integrity")
