@@ -9,6 +9,7 @@ public final class Application {
     }
 
     public static void main(String[] args) {
+        io.deviceguard.crypto.CryptoProviders.install();
         System.exit(DeviceGuardCommand.execute(args));
     }
 }

@@ -50,6 +50,7 @@ public final class EmbeddedBroker implements AutoCloseable {
                                        DeviceSecurityManager securityManager, io.deviceguard.audit.AuditLog audit) {
         Map<String, String> vars = new HashMap<>(settings.all());
         vars.put("broker.name", "deviceguard-" + settings.get(SettingKeys.NODE_ID));
+        vars.put(SettingKeys.TLS_PROVIDER, tlsProvider(settings));
         vars.put("home.data", settings.home().data().toString());
         vars.put("home.certs", pki.dir().toString());
         vars.put("pki.serverKeyStorePassword", new String(pki.password(Pki.SERVER_KEYSTORE)));
@@ -129,6 +130,44 @@ public final class EmbeddedBroker implements AutoCloseable {
             }
         }
         return new EmbeddedBroker(server, handshakeAudit, guards, acceptor.getName());
+    }
+
+    /**
+     * The benchmark's baseline: the same broker.xml and the same acceptor (TLS, client certificates required, the
+     * same protocols and ciphers), journal in {@code dataDir}, and nothing of deviceguard's: no security manager, no
+     * plugins, no interceptors, no routes. Never used by the platform itself.
+     */
+    public static ActiveMQServer startBare(Settings settings, Pki pki, Path dataDir) {
+        Map<String, String> vars = new HashMap<>(settings.all());
+        vars.put("broker.name", "bare-artemis");
+        vars.put(SettingKeys.TLS_PROVIDER, tlsProvider(settings));
+        vars.put("home.data", dataDir.toString());
+        vars.put("home.certs", pki.dir().toString());
+        vars.put("pki.serverKeyStorePassword", new String(pki.password(Pki.SERVER_KEYSTORE)));
+        vars.put("pki.brokerTrustStorePassword", new String(pki.password(Pki.BROKER_TRUSTSTORE)));
+        BrokerXml xml = BrokerXml.locate(settings.home().brokerXml());
+        Configuration config = parse(xml, vars);
+        requireSingleTlsAcceptor(config, xml);
+        config.setSecurityEnabled(false);
+        ActiveMQServer server = new ActiveMQServerImpl(config);
+        try {
+            server.start();
+        } catch (Exception e) {
+            stopQuietly(server);
+            throw new ConfigException("the bare broker failed to start: " + e.getMessage(), e);
+        }
+        return server;
+    }
+
+    /** OPENSSL only where netty-tcnative's BoringSSL loads; otherwise the JDK's engine, and the log says why. */
+    static String tlsProvider(Settings settings) {
+        String wanted = settings.get(SettingKeys.TLS_PROVIDER);
+        if ("OPENSSL".equals(wanted) && !io.netty.handler.ssl.OpenSsl.isAvailable()) {
+            org.slf4j.LoggerFactory.getLogger(EmbeddedBroker.class).info("deviceguard.tls.provider=OPENSSL, but netty-tcnative"
+                    + " does not load here ({}): the broker uses the JDK's TLS", String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
+            return "JDK";
+        }
+        return wanted;
     }
 
     private static Configuration parse(BrokerXml xml, Map<String, String> vars) {

@@ -34,17 +34,20 @@ final class HandshakeFailures {
                 return RefusalReason.CLOSED_DURING_HANDSHAKE;
             }
             String m = t.getMessage() == null ? "" : t.getMessage();
-            if (m.contains("Empty client certificate chain") || m.contains("null cert chain")) {
+            // the second of each pair: BoringSSL's words (deviceguard.tls.provider=OPENSSL)
+            if (m.contains("Empty client certificate chain") || m.contains("null cert chain")
+                    || m.contains("PEER_DID_NOT_RETURN_A_CERTIFICATE")) {
                 return RefusalReason.NO_CLIENT_CERTIFICATE;
             }
             if (m.contains("unable to find valid certification path") || m.contains("PKIX path building failed")) {
                 return RefusalReason.UNTRUSTED_ISSUER;
             }
             if (m.contains("protocol_version") || m.contains("No appropriate protocol") || m.contains("Client requested protocol")
-                    || m.contains("are not accepted by server preferences")) {
+                    || m.contains("are not accepted by server preferences") || m.contains("UNSUPPORTED_PROTOCOL")
+                    || m.contains("PROTOCOL_VERSION")) {
                 return RefusalReason.TLS_PROTOCOL_NOT_ALLOWED;
             }
-            if (m.contains("no cipher suites in common") || m.contains("No appropriate cipher")) {
+            if (m.contains("no cipher suites in common") || m.contains("No appropriate cipher") || m.contains("NO_SHARED_CIPHER")) {
                 return RefusalReason.NO_SHARED_CIPHER;
             }
         }

@@ -27,7 +27,11 @@ public final class CommandRoutes extends RouteBuilder {
         from("timer:command-dispatch?period={{deviceguard.commands.pollMillis}}&delay=500")
                 .routeId("command-dispatch")
                 .bean("commands", "due")
-                .split(body()).stopOnException()
+                // the rollout's pace chose this tick's executions (and their audit rows are written): publish them
+                // on several threads at once, each still signed, audited and marked SENT after the broker's ack
+                .split(body()).parallelProcessing()
+                    .executorService(getContext().getExecutorServiceManager().newFixedThreadPool(this, "command-publish",
+                            Integer.parseInt(getContext().resolvePropertyPlaceholders("{{deviceguard.commands.dispatchThreads}}"))))
                     .to("direct:command-publish")
                 .end();
 
@@ -44,6 +48,7 @@ public final class CommandRoutes extends RouteBuilder {
                     .process(x -> commands(x).sent(x.getProperty(DISPATCH, Commands.Dispatch.class)))
                 .end();
 
+        // one at a time, in arrival order: a device's DELIVERED must be applied before its SUCCEEDED
         from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/commands/status" + DeviceInboundRoutes.MQTT_OPTIONS
                 + "&clientId=_deviceguard-{{deviceguard.node.id}}-command-status")
                 .routeId("command-status-in")

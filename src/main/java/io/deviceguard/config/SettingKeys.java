@@ -29,6 +29,7 @@ public final class SettingKeys {
     public static final String TLS_PROTOCOLS = "deviceguard.tls.protocols";
     public static final String TLS_CIPHER_SUITES = "deviceguard.tls.cipherSuites";
     public static final String TLS_HANDSHAKE_TIMEOUT = "deviceguard.tls.handshakeTimeoutSeconds";
+    public static final String TLS_PROVIDER = "deviceguard.tls.provider";
     public static final String PKI_SERVER_NAMES = "deviceguard.pki.serverNames";
     public static final String PKI_DEVICE_VALIDITY_DAYS = "deviceguard.pki.deviceCertValidityDays";
     public static final String PKI_ROTATION_OVERLAP_SECONDS = "deviceguard.pki.rotationOverlapSeconds";
@@ -41,6 +42,8 @@ public final class SettingKeys {
     public static final String DB_POOL_SIZE = "deviceguard.db.poolSize";
     public static final String ROUTES_BROKER_HOST = "deviceguard.routes.brokerHost";
     public static final String ROUTES_SHARE_GROUP = "deviceguard.routes.shareGroup";
+    public static final String ROUTES_CONSUMER_THREADS = "deviceguard.routes.consumerThreads";
+    public static final String ROUTES_CONSUMER_QUEUE = "deviceguard.routes.consumerQueue";
     public static final String AUDIT_QUEUE_CAPACITY = "deviceguard.audit.queueCapacity";
     public static final String AUDIT_BATCH_SIZE = "deviceguard.audit.batchSize";
     public static final String AUDIT_CHECKPOINT_ROWS = "deviceguard.audit.checkpointEveryRows";
@@ -75,6 +78,7 @@ public final class SettingKeys {
     public static final String MANAGEMENT_HAWTIO = "deviceguard.management.hawtio";
     public static final String MANAGEMENT_HAWTIO_WAR = "deviceguard.management.hawtioWar";
     public static final String MANAGEMENT_JOLOKIA_ACCESS = "deviceguard.management.jolokiaAccess";
+    public static final String COMMANDS_DISPATCH_THREADS = "deviceguard.commands.dispatchThreads";
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
@@ -103,6 +107,7 @@ public final class SettingKeys {
             Map.entry(TLS_PROTOCOLS, SettingType.TLS_PROTOCOLS),
             Map.entry(TLS_CIPHER_SUITES, SettingType.CIPHER_SUITES),
             Map.entry(TLS_HANDSHAKE_TIMEOUT, SettingType.POSITIVE_INT),
+            Map.entry(TLS_PROVIDER, SettingType.TLS_PROVIDER),
             Map.entry(PKI_SERVER_NAMES, SettingType.HOST_LIST),
             Map.entry(PKI_DEVICE_VALIDITY_DAYS, SettingType.POSITIVE_INT),
             Map.entry(DB_URL, SettingType.TEXT),
@@ -111,6 +116,8 @@ public final class SettingKeys {
             Map.entry(DB_POOL_SIZE, SettingType.POSITIVE_INT),
             Map.entry(ROUTES_BROKER_HOST, SettingType.HOST),
             Map.entry(ROUTES_SHARE_GROUP, SettingType.IDENTIFIER),
+            Map.entry(ROUTES_CONSUMER_THREADS, SettingType.POSITIVE_INT),
+            Map.entry(ROUTES_CONSUMER_QUEUE, SettingType.POSITIVE_INT),
             Map.entry(AUDIT_QUEUE_CAPACITY, SettingType.POSITIVE_INT),
             Map.entry(AUDIT_BATCH_SIZE, SettingType.POSITIVE_INT),
             Map.entry(AUDIT_CHECKPOINT_ROWS, SettingType.POSITIVE_INT),
@@ -137,6 +144,7 @@ public final class SettingKeys {
             Map.entry(COMMANDS_CUSTOM_TYPES, SettingType.IDENTIFIER_LIST),
             Map.entry(COMMANDS_REMOTE_ACCESS_MAX_MINUTES, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_DEFAULT_TTL_SECONDS, SettingType.POSITIVE_INT),
+            Map.entry(COMMANDS_DISPATCH_THREADS, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_RESULT_TIMEOUT_SECONDS, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_POLL_MILLIS, SettingType.POSITIVE_INT),
             Map.entry(MANAGEMENT_ENABLED, SettingType.BOOLEAN),

@@ -57,6 +57,12 @@ enum SettingType {
             return !split(v).isEmpty() && split(v).stream().allMatch(AEAD_SUITE.asMatchPredicate());
         }
     },
+    TLS_PROVIDER("JDK or OPENSSL") {
+        @Override
+        boolean accepts(String v) {
+            return v.equals("JDK") || v.equals("OPENSSL");
+        }
+    },
     IDENTIFIER("letters, digits, '.', '_' or '-' (1-64 characters)") {
         @Override
         boolean accepts(String v) {

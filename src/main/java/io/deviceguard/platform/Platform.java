@@ -85,6 +85,7 @@ public final class Platform implements AutoCloseable {
      * bootstrap admin password.
      */
     public static Platform start(Settings settings, Clock clock, Map<String, String> environment) {
+        io.deviceguard.crypto.CryptoProviders.install();
         Platform p = new Platform(settings, clock, environment);
         try {
             p.doStart();
@@ -229,6 +230,7 @@ public final class Platform implements AutoCloseable {
                 .detail("tlsCipherSuites", settings.get(SettingKeys.TLS_CIPHER_SUITES))
                 .detail("clientCertificates", "required")
                 .detail("database", services.database().vendor())
+                .detail("cryptoProvider", io.deviceguard.crypto.CryptoProviders.first())
                 .detail("startupMillis", ms)
                 .build());
         LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{}{} (home {},"

@@ -37,6 +37,19 @@ public final class DeviceInboundRoutes extends RouteBuilder {
      */
     static final int INBOUND_STARTUP_ORDER = 100_000;
 
+    /**
+     * Concurrent handling of one inbound subscription: the consumer's callback thread hands each message to a pool of
+     * {@code deviceguard.routes.consumerThreads} threads and takes the next one; the broker's acknowledgement still
+     * waits until the message's route is done. A full queue makes the callback thread handle the message itself
+     * (back-pressure on the broker, nothing dropped). Concurrency is what lets the audit writer and the database
+     * batch: one message at a time, each waits for its own commit.
+     */
+    public static org.apache.camel.model.ProcessorDefinition<?> concurrently(org.apache.camel.model.RouteDefinition route) {
+        return route.threads().poolSize("{{deviceguard.routes.consumerThreads}}").maxPoolSize("{{deviceguard.routes.consumerThreads}}")
+                .maxQueueSize("{{deviceguard.routes.consumerQueue}}").callerRunsWhenRejected(true)
+                .threadName("deviceguard-inbound");
+    }
+
     @Override
     public void configure() {
         inbound("telemetry", INBOUND_STARTUP_ORDER);
@@ -88,11 +101,11 @@ public final class DeviceInboundRoutes extends RouteBuilder {
     }
 
     private void inbound(String kind, int startupOrder) {
-        from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/" + kind + MQTT_OPTIONS
+        concurrently(from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/" + kind + MQTT_OPTIONS
                 + "&clientId=_deviceguard-{{deviceguard.node.id}}-" + kind)
                 .routeId(kind + "-in")
                 .startupOrder(startupOrder)
-                .routeConfigurationId(PipelineErrorConfiguration.ID)
+                .routeConfigurationId(PipelineErrorConfiguration.ID))
                 .setHeader(DeviceHeaders.KIND, constant(kind))
                 .to("direct:device-auth-check")
                 .to("direct:integrity")

@@ -1,0 +1,242 @@
+package io.deviceguard.bench;
+
+import io.deviceguard.sdk.DeviceIdentity;
+import io.netty.bootstrap.Bootstrap;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelOption;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.Epoll;
+import io.netty.channel.epoll.EpollEventLoopGroup;
+import io.netty.channel.epoll.EpollSocketChannel;
+import io.netty.channel.nio.NioEventLoopGroup;
+import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.socket.nio.NioSocketChannel;
+import io.netty.handler.codec.mqtt.MqttConnAckMessage;
+import io.netty.handler.codec.mqtt.MqttConnectReturnCode;
+import io.netty.handler.codec.mqtt.MqttDecoder;
+import io.netty.handler.codec.mqtt.MqttEncoder;
+import io.netty.handler.codec.mqtt.MqttMessage;
+import io.netty.handler.codec.mqtt.MqttMessageBuilders;
+import io.netty.handler.codec.mqtt.MqttMessageIdVariableHeader;
+import io.netty.handler.codec.mqtt.MqttMessageType;
+import io.netty.handler.codec.mqtt.MqttPublishMessage;
+import io.netty.handler.codec.mqtt.MqttQoS;
+import io.netty.handler.codec.mqtt.MqttVersion;
+import io.netty.handler.ssl.OpenSsl;
+import io.netty.handler.ssl.SslContext;
+import io.netty.handler.ssl.SslContextBuilder;
+import io.netty.handler.ssl.SslProvider;
+import java.security.cert.X509Certificate;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BiConsumer;
+
+/**
+ * The benchmark's device side: thousands of MQTT 3.1.1 connections over mutual TLS on a couple of Netty event-loop
+ * threads (a paho client per device would need three threads each). Each connection presents its device's own
+ * certificate, trusts only the server CA, and publishes QoS 1 messages the caller prepared (signed envelopes).
+ * TLS is BoringSSL when netty-tcnative loads, else the JDK's, so that the load generator costs less than what it loads.
+ */
+final class LoadClient implements AutoCloseable {
+
+    private final EventLoopGroup group;
+    private final Class<? extends SocketChannel> channelType;
+
+    LoadClient(int threads) {
+        if (Epoll.isAvailable()) {
+            group = new EpollEventLoopGroup(threads);
+            channelType = EpollSocketChannel.class;
+        } else {
+            group = new NioEventLoopGroup(threads);
+            channelType = NioSocketChannel.class;
+        }
+    }
+
+    static String tlsProvider() {
+        return OpenSsl.isAvailable() ? "OPENSSL (netty-tcnative BoringSSL)" : "JDK";
+    }
+
+    static SslContext tls(DeviceIdentity id) {
+        try {
+            return SslContextBuilder.forClient()
+                    .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
+                    .keyManager(id.key(), id.chain().toArray(new X509Certificate[0]))
+                    .trustManager(id.serverCa())
+                    .protocols("TLSv1.3", "TLSv1.2")
+                    .build();
+        } catch (javax.net.ssl.SSLException e) {
+            throw new IllegalStateException("TLS context of " + id.id() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /**
+     * Connects {@code clientId} (CONNECT, waits for CONNACK accepted); {@code onMessage} hears every PUBLISH the broker
+     * sends (topic, payload), which is acknowledged after it returns.
+     */
+    CompletableFuture<Conn> connect(String host, int port, SslContext tls, String clientId, boolean cleanSession,
+                                    BiConsumer<String, byte[]> onMessage) {
+        Conn conn = new Conn(clientId, cleanSession, onMessage);
+        new Bootstrap().group(group).channel(channelType)
+                .option(ChannelOption.TCP_NODELAY, true)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+                .handler(new ChannelInitializer<SocketChannel>() {
+                    @Override
+                    protected void initChannel(SocketChannel ch) {
+                        ch.pipeline().addLast(tls.newHandler(ch.alloc(), host, port),
+                                new MqttDecoder(1 << 20), MqttEncoder.INSTANCE, conn);
+                    }
+                })
+                .connect(host, port).addListener(f -> {
+                    if (!f.isSuccess()) {
+                        conn.connected.completeExceptionally(f.cause());
+                    }
+                });
+        return conn.connected;
+    }
+
+    /** One device connection. Publishes may come from any thread. */
+    static final class Conn extends SimpleChannelInboundHandler<MqttMessage> {
+        final String clientId;
+        private final boolean cleanSession;
+        private final BiConsumer<String, byte[]> onMessage;
+        final CompletableFuture<Conn> connected = new CompletableFuture<>();
+        final CompletableFuture<Void> closed = new CompletableFuture<>();
+        private final Map<Integer, Runnable> pendingAcks = new ConcurrentHashMap<>();
+        private final Map<Integer, CompletableFuture<Void>> pendingSubs = new ConcurrentHashMap<>();
+        private volatile Channel channel;
+        private int nextId;
+
+        Conn(String clientId, boolean cleanSession, BiConsumer<String, byte[]> onMessage) {
+            this.clientId = clientId;
+            this.cleanSession = cleanSession;
+            this.onMessage = onMessage;
+        }
+
+        @Override
+        public void channelActive(ChannelHandlerContext ctx) {
+            channel = ctx.channel();
+            ctx.writeAndFlush(MqttMessageBuilders.connect().clientId(clientId).protocolVersion(MqttVersion.MQTT_3_1_1)
+                    .cleanSession(cleanSession).keepAlive(120).build());
+        }
+
+        @Override
+        protected void channelRead0(ChannelHandlerContext ctx, MqttMessage m) {
+            MqttMessageType type = m.fixedHeader().messageType();
+            switch (type) {
+                case CONNACK -> {
+                    MqttConnectReturnCode rc = ((MqttConnAckMessage) m).variableHeader().connectReturnCode();
+                    if (rc == MqttConnectReturnCode.CONNECTION_ACCEPTED) {
+                        connected.complete(this);
+                    } else {
+                        connected.completeExceptionally(new IllegalStateException(clientId + " refused: " + rc));
+                        ctx.close();
+                    }
+                }
+                case PUBACK -> {
+                    Runnable r = pendingAcks.remove(((MqttMessageIdVariableHeader) m.variableHeader()).messageId());
+                    if (r != null) {
+                        r.run();
+                    }
+                }
+                case SUBACK -> {
+                    CompletableFuture<Void> f = pendingSubs.remove(((MqttMessageIdVariableHeader) m.variableHeader()).messageId());
+                    if (f != null) {
+                        f.complete(null);
+                    }
+                }
+                case PUBLISH -> {
+                    MqttPublishMessage p = (MqttPublishMessage) m;
+                    byte[] body = ByteBufUtil.getBytes(p.payload());
+                    if (onMessage != null) {
+                        onMessage.accept(p.variableHeader().topicName(), body);
+                    }
+                    if (p.fixedHeader().qosLevel() == MqttQoS.AT_LEAST_ONCE) {
+                        ctx.writeAndFlush(MqttMessageBuilders.pubAck().packetId(p.variableHeader().packetId()).build());
+                    }
+                }
+                default -> {
+                    // PINGRESP and the rest need nothing
+                }
+            }
+        }
+
+        @Override
+        public void channelInactive(ChannelHandlerContext ctx) {
+            connected.completeExceptionally(new IllegalStateException(clientId + ": connection closed"));
+            closed.complete(null);
+        }
+
+        @Override
+        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+            connected.completeExceptionally(cause);
+            ctx.close();
+        }
+
+        private synchronized int nextPacketId() {
+            nextId = nextId % 65535 + 1;
+            return nextId;
+        }
+
+        CompletableFuture<Void> subscribe(String topic) {
+            int id = nextPacketId();
+            CompletableFuture<Void> f = new CompletableFuture<>();
+            pendingSubs.put(id, f);
+            channel.writeAndFlush(MqttMessageBuilders.subscribe().messageId(id).addSubscription(MqttQoS.AT_LEAST_ONCE, topic).build());
+            return f;
+        }
+
+        /** A QoS 1 PUBLISH; {@code onAck} runs on the PUBACK. Written, flushed by {@link #flush()} or the next flush. */
+        void publish(String topic, byte[] payload, Runnable onAck, boolean flush) {
+            int id = nextPacketId();
+            if (onAck != null) {
+                pendingAcks.put(id, onAck);
+            }
+            ByteBuf buf = Unpooled.wrappedBuffer(payload);
+            MqttPublishMessage m = MqttMessageBuilders.publish().topicName(topic).qos(MqttQoS.AT_LEAST_ONCE)
+                    .messageId(id).retained(false).payload(buf).build();
+            if (flush) {
+                channel.writeAndFlush(m);
+            } else {
+                channel.write(m);
+            }
+        }
+
+        void flush() {
+            channel.flush();
+        }
+
+        boolean isOpen() {
+            return channel != null && channel.isActive();
+        }
+
+        /** A clean DISCONNECT, then close. */
+        void disconnect() {
+            Channel c = channel;
+            if (c != null && c.isActive()) {
+                c.writeAndFlush(new MqttMessage(new io.netty.handler.codec.mqtt.MqttFixedHeader(MqttMessageType.DISCONNECT,
+                        false, MqttQoS.AT_MOST_ONCE, false, 0))).addListener(f -> c.close());
+            }
+        }
+
+        /** Drops the TCP connection without DISCONNECT, as a device losing its network does. */
+        void drop() {
+            Channel c = channel;
+            if (c != null) {
+                c.close();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        group.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
+    }
+}

@@ -1,0 +1,48 @@
+package io.deviceguard.bench;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.deviceguard.testing.JarProcess;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The benchmark harness as a user runs it ({@code deviceguard bench throughput} from the packaged jar), with tiny
+ * numbers: 5 devices, one short step, the bare Artemis baseline and deviceguard. It must write its JSON with every
+ * field the report promises, and deviceguard must have handled (verified, checked, audited) every message offered.
+ */
+class BenchSmokeIT {
+
+    @TempDir
+    Path dir;
+
+    @Test
+    void throughputWritesItsResultsWithEveryField() throws Exception {
+        Path out = dir.resolve("bench");
+        JarProcess.Result r = JarProcess.run("bench-smoke", dir, Map.of(), null, "bench", "throughput", "--devices", "5",
+                "--step-seconds", "2", "--start-rate", "20", "--max-rate", "20", "--targets", "artemis-bare,deviceguard",
+                "--out", out.toString());
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output()).contains("results: ").contains("throughput.json");
+        JsonNode json = new ObjectMapper().readTree(out.resolve("throughput.json").toFile());
+        assertThat(json.path("machine").path("cpus").asInt()).isPositive();
+        assertThat(json.path("machine").path("cryptoProvider").asText()).isNotEmpty();
+        for (String target : new String[] {"artemis-bare", "deviceguard"}) {
+            JsonNode t = json.path("targets").path(target);
+            assertThat(t.path("devices").asInt()).as(target).isEqualTo(5);
+            assertThat(t.path("peakHandledPerSecond").asLong()).as(target).isPositive();
+            JsonNode step = t.path("steps").get(0);
+            assertThat(step.path("offered").asInt()).as(target).isEqualTo(40);
+            assertThat(step.path("handled").asInt()).as(target + ": every message handled").isEqualTo(40);
+            assertThat(step.path("latency").path("p99Ms").asLong()).as(target).isNotNegative();
+            assertThat(t.path("atHalfPeak").path("latency").has("p50Ms")).as(target).isTrue();
+        }
+        assertThat(json.path("ratios").path("deviceguardToArtemisBare").asDouble()).isPositive();
+        assertThat(Files.readString(out.resolve("throughput.md"))).contains("| deviceguard |");
+    }
+}
