@@ -127,8 +127,8 @@ class FloodIT {
                     disconnectReason.get(), quiet, flooded, receiveMaximum));
 
             assertThat(f.isConnected()).as("the flooder is disconnected").isFalse();
-            AuditRecord throttled = p.awaitAudit("throttled", row("anomaly", "publish-throttled", "denied"));
-            AuditRecord flagged = p.awaitAudit("flood flagged", row("anomaly", "publish-flood", "denied"));
+            AuditRecord throttled = p.awaitAuditIn("anomaly", "throttled", row("anomaly", "publish-throttled", "denied"));
+            AuditRecord flagged = p.awaitAuditIn("anomaly", "flood flagged", row("anomaly", "publish-flood", "denied"));
             assertThat(receiveMaximum).as("in-flight limit announced as Receive Maximum").isEqualTo(32);
             assertThat(throttled.actor()).isEqualTo(flooder.id());
             assertThat(flagged.actor()).isEqualTo(flooder.id());

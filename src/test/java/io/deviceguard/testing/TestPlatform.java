@@ -121,10 +121,23 @@ public final class TestPlatform implements AutoCloseable {
 
     /** Waits until an audit row matching {@code p} is stored, and returns it. */
     public AuditRecord awaitAudit(String description, Predicate<AuditRecord> p) {
+        return awaitAudit(description, AuditQuery.Filter.ANY, p);
+    }
+
+    /**
+     * The newest row of category {@code category} that matches {@code p}: for rows that busy traffic (the telemetry of
+     * many devices) pushes out of the newest 500 of the whole trail.
+     */
+    public AuditRecord awaitAuditIn(String category, String description, Predicate<AuditRecord> p) {
+        return awaitAudit(description, new AuditQuery.Filter(category, null, null, null), p);
+    }
+
+    private AuditRecord awaitAudit(String description, AuditQuery.Filter filter, Predicate<AuditRecord> p) {
+        AuditQuery query = new AuditQuery(platform.services().database().dataSource());
         AuditRecord[] found = new AuditRecord[1];
         try {
             await(description).atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(50)).until(() -> {
-                for (AuditRecord r : audit(500)) {
+                for (AuditRecord r : query.newest(500, filter)) {
                     if (p.test(r)) {
                         found[0] = r;
                         return true;
