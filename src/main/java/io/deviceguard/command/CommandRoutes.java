@@ -24,7 +24,10 @@ public final class CommandRoutes extends RouteBuilder {
 
     @Override
     public void configure() {
-        from("timer:command-dispatch?period={{deviceguard.commands.pollMillis}}&delay=500")
+        // synchronous: the next tick waits until this one's publishes are done. Camel's timer otherwise hands the
+        // exchange on and fires again while the parallel split still publishes; that tick would claim again the
+        // executions not yet marked SENT (this node may renew its own claims) and publish them a second time
+        from("timer:command-dispatch?period={{deviceguard.commands.pollMillis}}&delay=500&synchronous=true")
                 .routeId("command-dispatch")
                 .bean("commands", "due")
                 // the rollout's pace chose this tick's executions (and their audit rows are written): publish them
@@ -61,7 +64,7 @@ public final class CommandRoutes extends RouteBuilder {
                         x.getProperty(DeviceHeaders.PAYLOAD, com.fasterxml.jackson.databind.JsonNode.class).path("data")))
                 .bean("integritySteps", "handled");
 
-        from("timer:command-sweep?period={{deviceguard.commands.pollMillis}}&delay=700")
+        from("timer:command-sweep?period={{deviceguard.commands.pollMillis}}&delay=700&synchronous=true")
                 .routeId("command-sweep")
                 .onException(Exception.class).handled(true)
                     .log(LoggingLevel.WARN, "command sweep failed: ${exception.message}")
