@@ -167,6 +167,10 @@ public final class EmbeddedBroker implements AutoCloseable {
                     + " does not load here ({}): the broker uses the JDK's TLS", String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
             return "JDK";
         }
+        if ("OPENSSL".equals(wanted)) {
+            org.slf4j.LoggerFactory.getLogger(EmbeddedBroker.class).info("the broker's TLS engine is OpenSSL ({}, netty-tcnative)",
+                    io.netty.handler.ssl.OpenSsl.versionString());
+        }
         return wanted;
     }
 
