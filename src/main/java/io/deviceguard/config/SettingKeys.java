@@ -40,6 +40,7 @@ public final class SettingKeys {
     public static final String DB_USER = "deviceguard.db.user";
     public static final String DB_PASSWORD = "deviceguard.db.password";
     public static final String DB_POOL_SIZE = "deviceguard.db.poolSize";
+    public static final String DB_WRITE_BATCH_SIZE = "deviceguard.db.writeBatchSize";
     public static final String ROUTES_BROKER_HOST = "deviceguard.routes.brokerHost";
     public static final String ROUTES_SHARE_GROUP = "deviceguard.routes.shareGroup";
     public static final String ROUTES_CONSUMER_THREADS = "deviceguard.routes.consumerThreads";
@@ -114,6 +115,7 @@ public final class SettingKeys {
             Map.entry(DB_USER, SettingType.TEXT),
             Map.entry(DB_PASSWORD, SettingType.TEXT),
             Map.entry(DB_POOL_SIZE, SettingType.POSITIVE_INT),
+            Map.entry(DB_WRITE_BATCH_SIZE, SettingType.POSITIVE_INT),
             Map.entry(ROUTES_BROKER_HOST, SettingType.HOST),
             Map.entry(ROUTES_SHARE_GROUP, SettingType.IDENTIFIER),
             Map.entry(ROUTES_CONSUMER_THREADS, SettingType.POSITIVE_INT),

@@ -22,8 +22,10 @@ public final class IntegrityServices implements AutoCloseable {
     private final ScheduledExecutorService purger;
     private javax.management.ObjectName mbean;
 
-    public IntegrityServices(IntegrityPolicy policy, DataSource dataSource, AuditLog audit, BrokerControl broker, Clock clock) {
-        ReplayGuard replay = new ReplayGuard(dataSource);
+    /** {@code writes}: the pipeline's group commit, which the replay store's claims and handled marks go through. */
+    public IntegrityServices(IntegrityPolicy policy, DataSource dataSource, io.deviceguard.store.WriteBatcher writes, AuditLog audit,
+                             BrokerControl broker, Clock clock) {
+        ReplayGuard replay = new ReplayGuard(dataSource, writes);
         this.quarantine = new Quarantine(dataSource, policy.quarantineMaxRows(), policy.quarantinePayloadBytes());
         io.deviceguard.device.CertificateStore certificates = new io.deviceguard.device.CertificateStore(dataSource);
         this.steps = new IntegritySteps(policy, new DeviceKeys(), new SchemaCatalog(policy.schemaDir()), replay, metrics, clock,

@@ -5,15 +5,15 @@ import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
-import java.sql.SQLIntegrityConstraintViolationException;
 import java.time.Instant;
 import java.time.ZoneOffset;
 import javax.sql.DataSource;
 
 /**
  * Remembers each device's message IDs for the replay window, in the database so the window survives a restart and
- * is shared by every node. The primary key (device, msgId) makes the claim one atomic insert; the claim is marked
- * handled once the message has been handled. A second arrival of a claimed msgId is a replay, except:
+ * is shared by every node. The primary key (device, msgId) makes the claim one insert (two nodes racing on one msgId:
+ * one insert fails, that message is retried by the broker and then finds the claim); the claim is marked handled
+ * once the message has been handled. A second arrival of a claimed msgId is a replay, except:
  * <ul>
  * <li>it carries the same broker stamp ({@code dg-ingress}) as the first: the broker delivering that very message
  *     again (it was not acknowledged before a crash or an outage); handled already, it is not handled twice;</li>
@@ -26,57 +26,83 @@ public final class ReplayGuard {
     /** What a claim found. */
     public enum Claim { FIRST, REDELIVERY, ALREADY_HANDLED, REPLAY }
 
+    private static final String CLAIM = "insert into seen_messages (device_id, msg_id, seen_at, digest, handled, ingress_id)"
+            + " select ?, ?, ?, ?, false, ? where not exists (select 1 from seen_messages where device_id = ? and msg_id = ?)";
+
     private final DataSource dataSource;
+    private final io.deviceguard.store.WriteBatcher batcher;
 
     public ReplayGuard(DataSource dataSource) {
+        this(dataSource, null);
+    }
+
+    /** With {@code batcher}, claims and handled marks are committed in groups with the pipeline's other writes. */
+    public ReplayGuard(DataSource dataSource, io.deviceguard.store.WriteBatcher batcher) {
         this.dataSource = dataSource;
+        this.batcher = batcher;
     }
 
     /** Claims {@code msgId} for {@code deviceId}; {@code ingressId} is the broker's stamp of the message (may be null). */
     public Claim claim(String deviceId, String msgId, String digest, String ingressId, Instant now) {
-        try (Connection c = dataSource.getConnection()) {
-            try (PreparedStatement ps = c.prepareStatement("insert into seen_messages (device_id, msg_id, seen_at, digest,"
-                    + " handled, ingress_id) values (?, ?, ?, ?, false, ?)")) {
-                ps.setString(1, deviceId);
-                ps.setString(2, msgId);
-                ps.setObject(3, now.atOffset(ZoneOffset.UTC));
-                ps.setString(4, digest);
-                ps.setString(5, ingressId);
-                ps.executeUpdate();
-                return Claim.FIRST;
-            } catch (SQLException e) {
-                if (!(e instanceof SQLIntegrityConstraintViolationException) && !"23505".equals(e.getSQLState())) {
-                    throw e;
-                }
-            }
-            try (PreparedStatement ps = c.prepareStatement(
-                    "select digest, handled, ingress_id from seen_messages where device_id = ? and msg_id = ?")) {
-                ps.setString(1, deviceId);
-                ps.setString(2, msgId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        return Claim.REPLAY;
+        try {
+            return write(c -> {
+                try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+                    ps.setString(1, deviceId);
+                    ps.setString(2, msgId);
+                    ps.setObject(3, now.atOffset(ZoneOffset.UTC));
+                    ps.setString(4, digest);
+                    ps.setString(5, ingressId);
+                    ps.setString(6, deviceId);
+                    ps.setString(7, msgId);
+                    if (ps.executeUpdate() == 1) {
+                        return Claim.FIRST;
                     }
-                    boolean handled = rs.getBoolean(2);
-                    if (ingressId != null && ingressId.equals(rs.getString(3))) {
-                        return handled ? Claim.ALREADY_HANDLED : Claim.REDELIVERY;
-                    }
-                    return !handled && digest.equals(rs.getString(1).trim()) ? Claim.REDELIVERY : Claim.REPLAY;
                 }
-            }
+                return existing(c, deviceId, msgId, digest, ingressId);
+            });
         } catch (SQLException e) {
             throw failure("the replay store", e);
         }
     }
 
-    public void handled(String deviceId, String msgId) {
-        try (Connection c = dataSource.getConnection();
-             PreparedStatement ps = c.prepareStatement("update seen_messages set handled = true where device_id = ? and msg_id = ?")) {
+    private static Claim existing(Connection c, String deviceId, String msgId, String digest, String ingressId) throws SQLException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "select digest, handled, ingress_id from seen_messages where device_id = ? and msg_id = ?")) {
             ps.setString(1, deviceId);
             ps.setString(2, msgId);
-            ps.executeUpdate();
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    return Claim.REPLAY;
+                }
+                boolean handled = rs.getBoolean(2);
+                if (ingressId != null && ingressId.equals(rs.getString(3))) {
+                    return handled ? Claim.ALREADY_HANDLED : Claim.REDELIVERY;
+                }
+                return !handled && digest.equals(rs.getString(1).trim()) ? Claim.REDELIVERY : Claim.REPLAY;
+            }
+        }
+    }
+
+    public void handled(String deviceId, String msgId) {
+        try {
+            write(c -> {
+                try (PreparedStatement ps = c.prepareStatement("update seen_messages set handled = true where device_id = ? and msg_id = ?")) {
+                    ps.setString(1, deviceId);
+                    ps.setString(2, msgId);
+                    return ps.executeUpdate();
+                }
+            });
         } catch (SQLException e) {
             throw failure("the replay store", e);
+        }
+    }
+
+    private <R> R write(io.deviceguard.store.WriteBatcher.Work<R> work) throws SQLException {
+        if (batcher != null) {
+            return batcher.execute(work);
+        }
+        try (Connection c = dataSource.getConnection()) {
+            return work.run(c);
         }
     }
 

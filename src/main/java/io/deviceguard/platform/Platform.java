@@ -157,7 +157,11 @@ public final class Platform implements AutoCloseable {
         camel.bind("commands", commands);
         camel.bind("deviceAuthCheck", new DeviceAuthCheck(registry));
         camel.bind("auditPersistence", new AuditPersistence(audit, settings.get(SettingKeys.NODE_ID)));
-        integrity = new IntegrityServices(integrityPolicy, services.database().dataSource(), audit,
+        io.deviceguard.store.WriteBatcher pipelineWrites = new io.deviceguard.store.WriteBatcher(services.database().dataSource(),
+                settings.getInt(SettingKeys.DB_WRITE_BATCH_SIZE), "deviceguard-pipeline-writer");
+        started.push(pipelineWrites);
+        camel.bind("telemetrySink", new io.deviceguard.routes.TelemetrySink(pipelineWrites));
+        integrity = new IntegrityServices(integrityPolicy, services.database().dataSource(), pipelineWrites, audit,
                 brokerControl, Clock.systemUTC());
         started.push(integrity);
         integrity.registerMBean(settings.get(SettingKeys.NODE_ID));

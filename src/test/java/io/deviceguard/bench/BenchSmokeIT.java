@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
  * numbers: 5 devices, one short step, the bare Artemis baseline and deviceguard. It must write its JSON with every
  * field the report promises, and deviceguard must have handled (verified, checked, audited) every message offered.
  */
+@org.junit.jupiter.api.Tag("alone") // measures latency or timing, or loads the machine: runs after the parallel tests, one at a time
 class BenchSmokeIT {
 
     @TempDir

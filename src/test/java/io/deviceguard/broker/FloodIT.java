@@ -41,6 +41,7 @@ import org.junit.jupiter.api.io.TempDir;
  * flood, give or take 5 ms of scheduling noise). Throttled without a pause for the flood time (here 8 s), it is disconnected with MQTT 5 reason 0x96 and
  * flagged (anomaly/publish-flood). MQTT 5 devices are told their in-flight limit as Receive Maximum.
  */
+@org.junit.jupiter.api.Tag("alone") // measures latency or timing, or loads the machine: runs after the parallel tests, one at a time
 @Timeout(240)
 class FloodIT {
 

@@ -48,6 +48,7 @@ import org.junit.jupiter.api.io.TempDir;
  * its own TLS connection) leaves no thread dead, the heap where it was, no connection behind, and a good device next
  * to it connected and as fast as before.
  */
+@org.junit.jupiter.api.Tag("alone") // measures latency or timing, or loads the machine: runs after the parallel tests, one at a time
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 @Timeout(600)
 class MalformedPacketsIT {

@@ -39,6 +39,7 @@ import org.junit.jupiter.api.io.TempDir;
  * keep-alive passes in silence). A thousand of them at once do not stop a legitimate device from connecting and
  * being handled.
  */
+@org.junit.jupiter.api.Tag("alone") // measures latency or timing, or loads the machine: runs after the parallel tests, one at a time
 @Timeout(300)
 class SlowClientsIT {
 

@@ -72,6 +72,7 @@ import org.junit.jupiter.api.io.TempDir;
  * devices publish QoS 1, they go on through node B, and every message a node acknowledged is handled exactly once
  * (those A acknowledged and had not handled after A returns); the audit chain, written by both, verifies.
  */
+@org.junit.jupiter.api.Tag("alone") // measures latency or timing, or loads the machine: runs after the parallel tests, one at a time
 @EnabledOnOs(OS.LINUX)
 @Timeout(900)
 class ClusterIT {

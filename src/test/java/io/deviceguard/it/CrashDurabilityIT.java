@@ -62,6 +62,7 @@ import org.junit.jupiter.api.io.TempDir;
  * service identity publishes at QoS 1 to {@code devices/{id}/commands} of devices with a persistent session
  * (connected once with clean start off and a session expiry, then gone), which is how queued commands will travel.
  */
+@org.junit.jupiter.api.Tag("alone") // measures latency or timing, or loads the machine: runs after the parallel tests, one at a time
 @EnabledOnOs(OS.LINUX)
 @Timeout(1500)
 class CrashDurabilityIT {

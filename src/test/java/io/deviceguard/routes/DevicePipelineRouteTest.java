@@ -41,6 +41,7 @@ class DevicePipelineRouteTest extends CamelTestSupport {
     private Path home;
     private PlatformServices services;
     private IntegrityServices integrity;
+    private io.deviceguard.store.WriteBatcher writes;
     private final java.util.Map<String, java.security.PrivateKey> keys = new java.util.HashMap<>();
 
     @Override
@@ -73,7 +74,8 @@ class DevicePipelineRouteTest extends CamelTestSupport {
         registry.bind("dataSource", services.database().dataSource());
         registry.bind("deviceAuthCheck", new DeviceAuthCheck(services.registry()));
         registry.bind("auditPersistence", new AuditPersistence(services.audit()));
-        integrity = new IntegrityServices(IntegrityPolicy.from(settings()), services.database().dataSource(), services.audit(),
+        writes = new io.deviceguard.store.WriteBatcher(services.database().dataSource(), 64, "test-pipeline-writer");
+        integrity = new IntegrityServices(IntegrityPolicy.from(settings()), services.database().dataSource(), writes, services.audit(),
                 new BrokerControl(null), Clock.systemUTC());
         registry.bind("integritySteps", integrity.steps());
         registry.bind("integrityRejection", integrity.rejection());
@@ -90,6 +92,9 @@ class DevicePipelineRouteTest extends CamelTestSupport {
     void closeServices() {
         if (integrity != null) {
             integrity.close();
+        }
+        if (writes != null) {
+            writes.close();
         }
         if (services != null) {
             services.close();
