@@ -51,11 +51,14 @@ public final class CommandRoutes extends RouteBuilder {
                     .process(x -> commands(x).sent(x.getProperty(DISPATCH, Commands.Dispatch.class)))
                 .end();
 
-        // one at a time, in arrival order: a device's DELIVERED must be applied before its SUCCEEDED
+        // in arrival order per device (a device's DELIVERED must be applied before its SUCCEEDED), devices side by side
         from("paho-mqtt5:$share/{{deviceguard.routes.shareGroup}}/devices/+/commands/status" + DeviceInboundRoutes.MQTT_OPTIONS
                 + "&clientId=_deviceguard-{{deviceguard.node.id}}-command-status")
                 .routeId("command-status-in")
                 .routeConfigurationId(PipelineErrorConfiguration.ID)
+                .process(new io.deviceguard.routes.DeviceLanes(
+                        Integer.parseInt(getContext().resolvePropertyPlaceholders("{{deviceguard.commands.statusLanes}}")), 1000,
+                        "deviceguard-status-lane"))
                 .setHeader(DeviceHeaders.KIND, constant("commands/status"))
                 .to("direct:device-auth-check")
                 .to("direct:integrity")

@@ -80,6 +80,7 @@ public final class SettingKeys {
     public static final String MANAGEMENT_HAWTIO_WAR = "deviceguard.management.hawtioWar";
     public static final String MANAGEMENT_JOLOKIA_ACCESS = "deviceguard.management.jolokiaAccess";
     public static final String COMMANDS_DISPATCH_THREADS = "deviceguard.commands.dispatchThreads";
+    public static final String COMMANDS_STATUS_LANES = "deviceguard.commands.statusLanes";
 
     private static final Map<String, SettingType> KEYS = new TreeMap<>(Map.ofEntries(
             Map.entry(NODE_ID, SettingType.IDENTIFIER),
@@ -147,6 +148,7 @@ public final class SettingKeys {
             Map.entry(COMMANDS_REMOTE_ACCESS_MAX_MINUTES, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_DEFAULT_TTL_SECONDS, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_DISPATCH_THREADS, SettingType.POSITIVE_INT),
+            Map.entry(COMMANDS_STATUS_LANES, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_RESULT_TIMEOUT_SECONDS, SettingType.POSITIVE_INT),
             Map.entry(COMMANDS_POLL_MILLIS, SettingType.POSITIVE_INT),
             Map.entry(MANAGEMENT_ENABLED, SettingType.BOOLEAN),
