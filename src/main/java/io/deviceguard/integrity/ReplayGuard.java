@@ -12,8 +12,8 @@ import javax.sql.DataSource;
 /**
  * Remembers each device's message IDs for the replay window, in the database so the window survives a restart and
  * is shared by every node. The primary key (device, msgId) makes the claim one insert (two nodes racing on one msgId:
- * one insert fails, that message is retried by the broker and then finds the claim); the claim is marked handled
- * once the message has been handled. A second arrival of a claimed msgId is a replay, except:
+ * one insert fails on the key and then reads the other's claim); the claim is marked handled once the message has
+ * been handled. A second arrival of a claimed msgId is a replay, except:
  * <ul>
  * <li>it carries the same broker stamp ({@code dg-ingress}) as the first: the broker delivering that very message
  *     again (it was not acknowledged before a crash or an outage); handled already, it is not handled twice;</li>
@@ -44,22 +44,32 @@ public final class ReplayGuard {
 
     /** Claims {@code msgId} for {@code deviceId}; {@code ingressId} is the broker's stamp of the message (may be null). */
     public Claim claim(String deviceId, String msgId, String digest, String ingressId, Instant now) {
-        try {
-            return write(c -> {
-                try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
-                    ps.setString(1, deviceId);
-                    ps.setString(2, msgId);
-                    ps.setObject(3, now.atOffset(ZoneOffset.UTC));
-                    ps.setString(4, digest);
-                    ps.setString(5, ingressId);
-                    ps.setString(6, deviceId);
-                    ps.setString(7, msgId);
-                    if (ps.executeUpdate() == 1) {
-                        return Claim.FIRST;
-                    }
+        io.deviceguard.store.WriteBatcher.Work<Claim> work = c -> {
+            try (PreparedStatement ps = c.prepareStatement(CLAIM)) {
+                ps.setString(1, deviceId);
+                ps.setString(2, msgId);
+                ps.setObject(3, now.atOffset(ZoneOffset.UTC));
+                ps.setString(4, digest);
+                ps.setString(5, ingressId);
+                ps.setString(6, deviceId);
+                ps.setString(7, msgId);
+                if (ps.executeUpdate() == 1) {
+                    return Claim.FIRST;
                 }
-                return existing(c, deviceId, msgId, digest, ingressId);
-            });
+            }
+            return existing(c, deviceId, msgId, digest, ingressId);
+        };
+        try {
+            try {
+                return write(work);
+            } catch (SQLException e) {
+                if (!(e instanceof java.sql.SQLIntegrityConstraintViolationException) && !"23505".equals(e.getSQLState())) {
+                    throw e;
+                }
+                // another node claimed the same msgId between the check and the insert; the unique index made this
+                // insert wait for that claim's commit, so reading it now finds it
+                return write(work);
+            }
         } catch (SQLException e) {
             throw failure("the replay store", e);
         }
