@@ -135,32 +135,28 @@ public final class WriteBatcher implements AutoCloseable {
     }
 
     private void commit(List<Pending<?>> batch) {
-        List<Runnable> completions = new ArrayList<>(batch.size());
         if (batch.size() > 1) {
+            List<Runnable> completions = new ArrayList<>(batch.size());
             try (Connection c = dataSource.getConnection()) {
-                boolean auto = c.getAutoCommit();
-                c.setAutoCommit(false);
-                try {
+                inTransaction(c, con -> {
                     for (Pending<?> p : batch) {
-                        p.runInto(c, completions);
+                        p.runInto(con, completions);
                     }
-                    c.commit();
-                    batches++;
-                    units += batch.size();
-                    completions.forEach(Runnable::run);
-                    return;
-                } catch (SQLException | RuntimeException e) {
-                    rollbackQuietly(c);
-                    LOG.warn("batch of {} rolled back, running each alone: {}", batch.size(), e.toString());
-                } finally {
-                    c.setAutoCommit(auto);
-                }
+                    return null;
+                });
+                batches++;
+                units += batch.size();
+                completions.forEach(Runnable::run);
+                return;
             } catch (SQLException e) {
                 if (StoreUnavailableException.isUnavailable(e)) {
                     // no connection at all: each caller learns it now, rather than after one timeout each
                     batch.forEach(p -> p.done.completeExceptionally(e));
                     return;
                 }
+                LOG.warn("batch of {} rolled back, running each alone: {}", batch.size(), e.toString());
+            } catch (RuntimeException e) {
+                LOG.warn("batch of {} rolled back, running each alone: {}", batch.size(), e.toString());
             }
         }
         for (Pending<?> p : batch) {
@@ -181,18 +177,23 @@ public final class WriteBatcher implements AutoCloseable {
 
     private <R> R runAlone(Work<R> work) throws SQLException {
         try (Connection c = dataSource.getConnection()) {
-            boolean auto = c.getAutoCommit();
-            c.setAutoCommit(false);
-            try {
-                R r = work.run(c);
-                c.commit();
-                return r;
-            } catch (SQLException | RuntimeException e) {
-                rollbackQuietly(c);
-                throw e;
-            } finally {
-                c.setAutoCommit(auto);
-            }
+            return inTransaction(c, work);
+        }
+    }
+
+    /** Runs {@code work} in one transaction on {@code c}: committed if it returns, rolled back if it throws. */
+    private static <R> R inTransaction(Connection c, Work<R> work) throws SQLException {
+        boolean auto = c.getAutoCommit();
+        c.setAutoCommit(false);
+        try {
+            R r = work.run(c);
+            c.commit();
+            return r;
+        } catch (SQLException | RuntimeException e) {
+            rollbackQuietly(c);
+            throw e;
+        } finally {
+            c.setAutoCommit(auto);
         }
     }
 
