@@ -98,10 +98,12 @@ public final class Platform implements AutoCloseable {
 
     private void doStart() {
         long t0 = System.nanoTime();
+        StartupPhases phases = new StartupPhases();
         IntegrityPolicy integrityPolicy = IntegrityPolicy.from(settings);
         BrokerLimits limits = BrokerLimits.from(settings);
         services = PlatformServices.open(settings, true);
         started.push(services);
+        phases.mark("database and PKI");
         AuditLog audit = services.audit();
         Pki pki = services.pki();
         DeviceRegistry registry = services.registry();
@@ -112,6 +114,7 @@ public final class Platform implements AutoCloseable {
                 new TakeoverWatch(audit, settings.getInt(SettingKeys.MQTT_TAKEOVER_THRESHOLD)));
         broker = EmbeddedBroker.start(settings, limits, pki, security, audit);
         started.push(broker);
+        phases.mark("broker");
         BrokerControl brokerControl = new BrokerControl(broker.server());
         lifecycle = new DeviceLifecycle(pki, registry, services.certificates(), audit, brokerControl);
         security.onDeviceConnected(lifecycle::deviceConnected);
@@ -141,6 +144,7 @@ public final class Platform implements AutoCloseable {
                 settings.get(SettingKeys.NODE_ID));
         adminApi = AdminApi.start(settings, services, users, commands, lifecycle);
         started.push(adminApi);
+        phases.mark("admin API");
 
         camel = new Main();
         camel.configure().addRoutesBuilder(new PipelineErrorConfiguration());
@@ -153,6 +157,8 @@ public final class Platform implements AutoCloseable {
                 new io.deviceguard.device.CertificateRotation(pki, registry, services.certificates(), audit, deviceValidity,
                         java.time.Duration.ofSeconds(settings.getInt(SettingKeys.PKI_ROTATION_OVERLAP_SECONDS)))));
         camel.bind("mqttSocketFactory", pki.serviceClientContext().getSocketFactory());
+        // the routes' MQTT connections open side by side as their endpoints are made, not one by one as routes start
+        camel.bind("paho-mqtt5", new io.deviceguard.routes.EarlyConnectPaho());
         camel.bind("dataSource", services.database().dataSource());
         camel.bind("commands", commands);
         camel.bind("deviceAuthCheck", new DeviceAuthCheck(registry));
@@ -205,6 +211,7 @@ public final class Platform implements AutoCloseable {
         if (camel.getCamelContext() == null || !camel.getCamelContext().isStarted()) {
             throw new ConfigException("the routes failed to start (see the log above)");
         }
+        phases.mark("routes");
         String managementListener = "off";
         long managementMs = 0;
         if (managementStart != null) {
@@ -217,6 +224,7 @@ public final class Platform implements AutoCloseable {
             started.push(management);
             managementListener = "https " + management.host() + ":" + management.port();
             managementMs = (System.nanoTime() - m0) / 1_000_000;
+            phases.mark("management port");
         }
         long ms = (System.nanoTime() - t0) / 1_000_000;
         audit.recordAndWait(AuditEvent.of(AuditCategory.PLATFORM, "start")
@@ -236,9 +244,10 @@ public final class Platform implements AutoCloseable {
                 .detail("database", services.database().vendor())
                 .detail("cryptoProvider", io.deviceguard.crypto.CryptoProviders.first())
                 .detail("startupMillis", ms)
+                .detail("startupPhases", phases.toString())
                 .build());
-        LOG.info("deviceguard ready in {} ms: MQTT over mutual TLS on {}:{}, admin API on https://{}:{}{} (home {},"
-                + " database {})", ms, settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(),
+        LOG.info("deviceguard ready in {} ms ({}): MQTT over mutual TLS on {}:{}, admin API on https://{}:{}{} (home {},"
+                + " database {})", ms, phases, settings.get(SettingKeys.MQTT_HOST), broker.mqttPort(), adminApi.host(),
                 adminApi.port(), broker.clusterDescription() == null ? "" : ", " + broker.clusterDescription()
                         + " with peers " + settings.getList(SettingKeys.CLUSTER_PEERS),
                 settings.home().root(), services.database().vendor());
