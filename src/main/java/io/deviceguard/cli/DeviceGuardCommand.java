@@ -14,7 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {RunCommand.class, LoginCommand.class, LogoutCommand.class, UserCommand.class, DeviceCommand.class,
                 EnrollmentCommand.class, PkiCommand.class,
                 AuditCommand.class, QuarantineCommand.class, GroupCommand.class, CommandCommand.class, SimulateCommand.class,
-                io.deviceguard.bench.BenchCommand.class,
+                io.deviceguard.bench.BenchCommand.class, io.deviceguard.bench.StartupArchiveCommand.class,
                 CommandLine.HelpCommand.class})
 public final class DeviceGuardCommand {
 

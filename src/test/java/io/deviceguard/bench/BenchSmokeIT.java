@@ -46,4 +46,24 @@ class BenchSmokeIT {
         assertThat(json.path("ratios").path("deviceguardToArtemisBare").asDouble()).isPositive();
         assertThat(Files.readString(out.resolve("throughput.md"))).contains("| deviceguard |");
     }
+
+    @Test
+    void startupArchiveHoldsTheClassesAStartLoads() throws Exception {
+        Path jsa = dir.resolve("test.jsa");
+        JarProcess.Result r = JarProcess.run("startup-archive", dir, Map.of(), null, "startup-archive",
+                "--work", dir.resolve("work").toString(), "--archive", jsa.toString());
+        assertThat(r.exit()).as(r.output()).isZero();
+        assertThat(r.output()).contains("classes recorded").contains("wrote " + jsa);
+        assertThat(Files.size(jsa)).isGreaterThan(10L << 20);
+        assertThat(dir.resolve("test.jsa.partial")).doesNotExist();
+
+        // -Xshare:on refuses to start with an archive it cannot use; the deviceguard classes come out of the archive
+        Process p = new ProcessBuilder(Path.of(System.getProperty("java.home"), "bin", "java").toString(), "-Xshare:on",
+                "-XX:SharedArchiveFile=" + jsa, "-Xlog:class+load=info", "-jar", JarProcess.jar().toString(), "--version")
+                .redirectErrorStream(true).start();
+        String out = new String(p.getInputStream().readAllBytes(), java.nio.charset.StandardCharsets.UTF_8);
+        assertThat(p.waitFor()).as(out).isZero();
+        assertThat(out).contains("io.deviceguard.cli.DeviceGuardCommand source: shared objects file")
+                .contains("picocli.CommandLine source: shared objects file");
+    }
 }
