@@ -70,7 +70,7 @@ public final class TestPlatform implements AutoCloseable {
         // the management port on any free port; the Hawtio console only where a test asks for it (it is one per JVM)
         props.put("deviceguard.management.port", "0");
         props.put("deviceguard.management.hawtio", "false");
-        // a whole test run on the broker's other TLS engine: mvn verify -Ddeviceguard.test.tls.provider=OPENSSL
+        // a whole test run on the broker's other TLS engine (the default is OPENSSL): mvn verify -Ddeviceguard.test.tls.provider=JDK
         String tls = System.getProperty("deviceguard.test.tls.provider");
         if (tls != null && !tls.isBlank()) {
             props.put("deviceguard.tls.provider", tls);
