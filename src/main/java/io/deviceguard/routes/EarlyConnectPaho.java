@@ -134,9 +134,29 @@ public final class EarlyConnectPaho extends PahoMqtt5Component {
         }
     }
 
+    /** The early connection a consumer or producer took on its first start: disconnected and closed when it stops. */
+    static final class Taken {
+
+        private GatedClient client;
+
+        /** On start: the early connection for one without a client yet (null when there is none or it was taken). */
+        MqttClient take(MqttClient current, Endpoint endpoint) throws Exception {
+            client = current == null ? ((EarlyEndpoint) endpoint).takeEarly() : null;
+            return client != null ? client : current;
+        }
+
+        /** On stop, after the consumer or producer has let go of it (plain paho-mqtt5 disconnects only its own). */
+        void release() {
+            if (client != null) {
+                client.shut();
+                client = null;
+            }
+        }
+    }
+
     static final class EarlyConsumer extends PahoMqtt5Consumer {
 
-        private GatedClient own;
+        private final Taken taken = new Taken();
 
         EarlyConsumer(EarlyEndpoint endpoint, Processor processor) {
             super(endpoint, processor);
@@ -144,28 +164,20 @@ public final class EarlyConnectPaho extends PahoMqtt5Component {
 
         @Override
         protected void doStart() throws Exception {
-            if (getClient() == null) {
-                own = ((EarlyEndpoint) getEndpoint()).takeEarly();
-                if (own != null) {
-                    setClient(own);
-                }
-            }
+            setClient(taken.take(getClient(), getEndpoint()));
             super.doStart();
         }
 
         @Override
         protected void doStop() throws Exception {
             super.doStop();
-            if (own != null) {
-                own.shut();
-                own = null;
-            }
+            taken.release();
         }
     }
 
     static final class EarlyProducer extends PahoMqtt5Producer {
 
-        private GatedClient own;
+        private final Taken taken = new Taken();
 
         EarlyProducer(EarlyEndpoint endpoint) {
             super(endpoint);
@@ -173,22 +185,14 @@ public final class EarlyConnectPaho extends PahoMqtt5Component {
 
         @Override
         protected void doStart() throws Exception {
-            if (getClient() == null) {
-                own = ((EarlyEndpoint) getEndpoint()).takeEarly();
-                if (own != null) {
-                    setClient(own);
-                }
-            }
+            setClient(taken.take(getClient(), getEndpoint()));
             super.doStart();
         }
 
         @Override
         protected void doStop() throws Exception {
             super.doStop();
-            if (own != null) {
-                own.shut();
-                own = null;
-            }
+            taken.release();
         }
     }
 
