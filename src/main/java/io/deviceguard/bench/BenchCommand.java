@@ -81,6 +81,14 @@ public final class BenchCommand {
         @Option(names = "--max-rate", defaultValue = "32000", description = "Highest step, msg/s (default ${DEFAULT-VALUE})")
         int maxRate;
 
+        @Option(names = "--warmup-seconds", defaultValue = "30",
+                description = "Seconds of load before the first step, not counted: the JVM targets' JIT compiles meanwhile (default ${DEFAULT-VALUE}; 0: none)")
+        int warmupSeconds;
+
+        @Option(names = "--warmup-rate", paramLabel = "MSG/S",
+                description = "Rate of the warm-up (default: half of --start-rate, which each target keeps up with)")
+        Integer warmupRate;
+
         @Option(names = "--targets", split = ",", defaultValue = "mosquitto,artemis-bare,deviceguard",
                 description = "Which, in order (default ${DEFAULT-VALUE})")
         List<String> targets;
@@ -90,15 +98,20 @@ public final class BenchCommand {
             if (devices < 1 || stepSeconds < 1 || startRate < 1 || maxRate < startRate) {
                 throw new IllegalArgumentException("--devices, --step-seconds, --start-rate must be >= 1 and --max-rate >= --start-rate");
             }
+            int warmRate = warmupRate == null ? Math.max(1, startRate / 2) : warmupRate;
+            if (warmupSeconds < 0 || warmRate < 1) {
+                throw new IllegalArgumentException("--warmup-seconds must be >= 0 and --warmup-rate >= 1");
+            }
             PrintWriter out = out();
             Settings base = settings(BenchTargets.freePort());
             Pki pki = prepareHome(base);
             // one more device than publish: the bare brokers' subscriber
             List<DeviceIdentity> fleet = Fleet.ensure(base, devices + 1, out);
             ThroughputBench bench = new ThroughputBench(new ThroughputBench.Options(devices, stepSeconds, startRate, maxRate,
-                    Math.max(10, stepSeconds * 2)), fleet, out);
+                    Math.max(10, stepSeconds * 2), warmupSeconds, warmRate), fleet, out);
             Report report = new Report("throughput");
-            report.put("devices", devices).put("stepSeconds", stepSeconds).put("payload", "signed telemetry envelope (JWS ES256), QoS 1, MQTT 3.1.1");
+            report.put("devices", devices).put("stepSeconds", stepSeconds).put("warmupSeconds", warmupSeconds)
+                    .put("warmupRate", warmupSeconds > 0 ? warmRate : 0).put("payload", "signed telemetry envelope (JWS ES256), QoS 1, MQTT 3.1.1");
             Map<String, Object> results = new LinkedHashMap<>();
             try (LoadClient client = new LoadClient(2)) {
                 for (String t : targets) {
@@ -113,8 +126,9 @@ public final class BenchCommand {
                 }
             }
             report.put("targets", results);
-            report.line("N = %d devices over mutual TLS, QoS 1 signed telemetry, steps of %d s doubling from %d msg/s.", devices,
-                    stepSeconds, startRate).line("");
+            report.line("N = %d devices over mutual TLS, QoS 1 signed telemetry, steps of %d s doubling from %d msg/s, after a warm-up"
+                    + " of %d s at %d msg/s (not counted).", devices, stepSeconds, startRate, warmupSeconds, warmupSeconds > 0 ? warmRate : 0)
+                    .line("");
             report.line("| target | peak handled msg/s | p50 / p95 / p99 at half peak (ms) |").line("|---|---|---|");
             for (Map.Entry<String, Object> e : results.entrySet()) {
                 @SuppressWarnings("unchecked")

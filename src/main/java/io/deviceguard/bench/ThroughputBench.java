@@ -22,7 +22,12 @@ import java.util.stream.IntStream;
  */
 final class ThroughputBench {
 
-    record Options(int devices, int stepSeconds, int startRate, int maxRate, int drainSeconds) {
+    /**
+     * {@code warmupSeconds} at {@code warmupRate} before the ladder, not counted: the JIT compiles the hot paths of a
+     * JVM target (deviceguard, bare Artemis) during its first minutes, and the ladder is to measure the target as it
+     * runs, not as it starts. 0 skips it.
+     */
+    record Options(int devices, int stepSeconds, int startRate, int maxRate, int drainSeconds, int warmupSeconds, int warmupRate) {
     }
 
     private final Options options;
@@ -42,7 +47,8 @@ final class ThroughputBench {
         for (int r = options.startRate(); r <= options.maxRate(); r *= 2) {
             planned += r * options.stepSeconds();
         }
-        int capacity = planned + options.maxRate() * options.stepSeconds();
+        int warmup = options.warmupSeconds() * options.warmupRate();
+        int capacity = warmup + planned + options.maxRate() * options.stepSeconds();
         AtomicLongArray publishedAt = new AtomicLongArray(capacity);
         AtomicLongArray handledAt = new AtomicLongArray(capacity);
         AtomicLong handledCount = new AtomicLong();
@@ -62,11 +68,19 @@ final class ThroughputBench {
         out.printf("[%s] %d devices connected over mutual TLS in %d ms%n", target.name(), conns.size(), connectMs);
         out.flush();
 
-        List<Map<String, Object>> steps = new ArrayList<>();
         int next = 0;
+        Map<String, Object> warmupStep = null;
+        if (warmup > 0) {
+            out.printf("[%s] warm-up: %d s at %d msg/s, not counted%n", target.name(), options.warmupSeconds(), options.warmupRate());
+            warmupStep = step(target, conns, devices, options.warmupRate(), options.warmupSeconds(), next, publishedAt, handledAt,
+                    handledCount, sink);
+            next += ((Number) warmupStep.get("offered")).intValue();
+        }
+        List<Map<String, Object>> steps = new ArrayList<>();
         double peak = 0;
         for (int rate = options.startRate(); rate <= options.maxRate(); rate *= 2) {
-            Map<String, Object> step = step(target, conns, devices, rate, next, publishedAt, handledAt, handledCount, sink);
+            Map<String, Object> step = step(target, conns, devices, rate, options.stepSeconds(), next, publishedAt, handledAt,
+                    handledCount, sink);
             next += ((Number) step.get("offered")).intValue();
             steps.add(step);
             double handledRate = ((Number) step.get("handledPerSecond")).doubleValue();
@@ -76,12 +90,16 @@ final class ThroughputBench {
             }
         }
         int half = (int) Math.max(1, peak / 2);
-        Map<String, Object> halfStep = step(target, conns, devices, half, next, publishedAt, handledAt, handledCount, sink);
+        Map<String, Object> halfStep = step(target, conns, devices, half, options.stepSeconds(), next, publishedAt, handledAt,
+                handledCount, sink);
         conns.forEach(LoadClient.Conn::disconnect);
         Map<String, Object> m = new LinkedHashMap<>();
         m.put("target", target.name());
         m.put("devices", conns.size());
         m.put("connectMillis", connectMs);
+        if (warmupStep != null) {
+            m.put("warmup", warmupStep);
+        }
         m.put("peakHandledPerSecond", Math.round(peak));
         m.put("steps", steps);
         m.put("atHalfPeak", halfStep);
@@ -97,9 +115,9 @@ final class ThroughputBench {
     }
 
     private Map<String, Object> step(BenchTargets.Target target, List<LoadClient.Conn> conns, List<DeviceIdentity> devices,
-                                     int rate, int first, AtomicLongArray publishedAt, AtomicLongArray handledAt,
+                                     int rate, int stepSeconds, int first, AtomicLongArray publishedAt, AtomicLongArray handledAt,
                                      AtomicLong handledCount, BenchTargets.Sink sink) {
-        int n = Math.min(rate * options.stepSeconds(), publishedAt.length() - first);
+        int n = Math.min(rate * stepSeconds, publishedAt.length() - first);
         // signed before the clock starts: the load generator measures the target, not its own signing
         long s0 = System.nanoTime();
         byte[][] payloads = new byte[n][];

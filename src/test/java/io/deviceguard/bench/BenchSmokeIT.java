@@ -26,7 +26,7 @@ class BenchSmokeIT {
     void throughputWritesItsResultsWithEveryField() throws Exception {
         Path out = dir.resolve("bench");
         JarProcess.Result r = JarProcess.run("bench-smoke", dir, Map.of(), null, "bench", "throughput", "--devices", "5",
-                "--step-seconds", "2", "--start-rate", "20", "--max-rate", "20", "--targets", "artemis-bare,deviceguard",
+                "--step-seconds", "2", "--start-rate", "20", "--max-rate", "20", "--warmup-seconds", "2", "--targets", "artemis-bare,deviceguard",
                 "--out", out.toString());
         assertThat(r.exit()).as(r.output()).isZero();
         assertThat(r.output()).contains("results: ").contains("throughput.json");
@@ -37,6 +37,7 @@ class BenchSmokeIT {
             JsonNode t = json.path("targets").path(target);
             assertThat(t.path("devices").asInt()).as(target).isEqualTo(5);
             assertThat(t.path("peakHandledPerSecond").asLong()).as(target).isPositive();
+            assertThat(t.path("warmup").path("offered").asInt()).as(target + ": the warm-up, 2 s at half the start rate").isEqualTo(20);
             JsonNode step = t.path("steps").get(0);
             assertThat(step.path("offered").asInt()).as(target).isEqualTo(40);
             assertThat(step.path("handled").asInt()).as(target + ": every message handled").isEqualTo(40);
