@@ -182,7 +182,9 @@ public final class IntegritySteps {
     public void handled(Exchange ex) {
         JsonNode payload = ex.getProperty(DeviceHeaders.PAYLOAD, JsonNode.class);
         Device device = ex.getProperty(DeviceHeaders.DEVICE, Device.class);
-        replay.handled(device.id(), payload.path("msgId").asText());
+        io.deviceguard.store.DeferredWrites deferred = ex.getProperty(io.deviceguard.store.DeferredWrites.PROPERTY,
+                io.deviceguard.store.DeferredWrites.class);
+        replay.handled(device.id(), payload.path("msgId").asText(), deferred == null ? List.of() : deferred.close());
     }
 
     private static String digest(byte[] raw) {

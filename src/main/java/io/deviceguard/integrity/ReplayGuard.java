@@ -94,14 +94,28 @@ public final class ReplayGuard {
     }
 
     public void handled(String deviceId, String msgId) {
+        handled(deviceId, msgId, java.util.List.of());
+    }
+
+    /**
+     * Marks the message handled, committing {@code alsoCommit} (the pipeline's deferred writes, such as the default
+     * sink's row) in the same transaction, before the mark. A deferred write that fails raises what its own step would
+     * have raised.
+     */
+    public void handled(String deviceId, String msgId, java.util.List<io.deviceguard.store.WriteBatcher.Work<?>> alsoCommit) {
         try {
             write(c -> {
+                for (io.deviceguard.store.WriteBatcher.Work<?> w : alsoCommit) {
+                    w.run(c);
+                }
                 try (PreparedStatement ps = c.prepareStatement("update seen_messages set handled = true where device_id = ? and msg_id = ?")) {
                     ps.setString(1, deviceId);
                     ps.setString(2, msgId);
                     return ps.executeUpdate();
                 }
             });
+        } catch (io.deviceguard.store.DeferredWrites.WriteFailed e) {
+            throw e.reported();
         } catch (SQLException e) {
             throw failure("the replay store", e);
         }

@@ -111,6 +111,8 @@ public final class DeviceInboundRoutes extends RouteBuilder {
                 .to("direct:integrity")
                 .to("direct:audit-persistence")
                 .setBody(exchangeProperty(DeviceHeaders.PAYLOAD_TEXT))
+                // the default sink hands its row to the handled step: one transaction for both
+                .process(ex -> ex.setProperty(io.deviceguard.store.DeferredWrites.PROPERTY, new io.deviceguard.store.DeferredWrites()))
                 .to("direct:" + kind + "-accepted")
                 .bean("integritySteps", "handled");
     }

@@ -1,5 +1,6 @@
 package io.deviceguard.routes;
 
+import io.deviceguard.store.DeferredWrites;
 import io.deviceguard.store.StoreUnavailableException;
 import io.deviceguard.store.WriteBatcher;
 import java.sql.PreparedStatement;
@@ -9,8 +10,10 @@ import org.apache.camel.Exchange;
 /**
  * The default sink of accepted device messages (bean {@code telemetrySink} in routes/device-data.camel.yaml): one row
  * in {@code telemetry} per message, stored once by (device, msgId) however often the broker delivers it. Its rows are
- * committed in groups with the pipeline's other writes ({@link WriteBatcher}); the route returns once its row is
- * committed, so the broker's acknowledgement still follows the stored row.
+ * committed in groups with the pipeline's other writes ({@link WriteBatcher}). In the device pipeline the row is handed to
+ * the pipeline's last step ({@link DeferredWrites}) and committed in one transaction with the message's handled mark,
+ * so the broker's acknowledgement still follows the stored row, and a message whose later steps fail stores nothing.
+ * Anywhere else (a route of the user's own) it is committed before {@code store} returns.
  */
 public final class TelemetrySink {
 
@@ -33,24 +36,37 @@ public final class TelemetrySink {
             throw new IllegalArgumentException("telemetrySink needs the headers " + DeviceHeaders.DEVICE_ID + ", " + DeviceHeaders.KIND
                     + ", " + DeviceHeaders.MSG_ID + " and a body; missing in the exchange from route " + exchange.getFromRouteId());
         }
-        try {
-            batcher.execute(c -> {
-                try (PreparedStatement ps = c.prepareStatement(INSERT)) {
-                    ps.setString(1, device);
-                    ps.setString(2, kind);
-                    ps.setString(3, payload);
-                    ps.setString(4, msgId);
-                    ps.setString(5, device);
-                    ps.setString(6, msgId);
-                    return ps.executeUpdate();
-                }
-            });
-        } catch (SQLException e) {
-            if (StoreUnavailableException.isUnavailable(e)) {
-                throw new StoreUnavailableException("the telemetry store is unavailable", e);
+        WriteBatcher.Work<Integer> insert = c -> {
+            try (PreparedStatement ps = c.prepareStatement(INSERT)) {
+                ps.setString(1, device);
+                ps.setString(2, kind);
+                ps.setString(3, payload);
+                ps.setString(4, msgId);
+                ps.setString(5, device);
+                ps.setString(6, msgId);
+                return ps.executeUpdate();
+            } catch (SQLException e) {
+                throw new DeferredWrites.WriteFailed(e, TelemetrySink::failure);
             }
-            // keeps the SQLException as the cause: the route-failure step audits it as an sql-error with its SQL state
-            throw new IllegalStateException("storing the message failed: " + e.getMessage(), e);
+        };
+        DeferredWrites deferred = exchange.getProperty(DeferredWrites.PROPERTY, DeferredWrites.class);
+        if (deferred != null && deferred.add(insert)) {
+            // committed with the message's handled mark at the end of the pipeline
+            return;
         }
+        try {
+            batcher.execute(insert);
+        } catch (SQLException e) {
+            throw e instanceof DeferredWrites.WriteFailed f ? f.reported() : failure(e);
+        }
+    }
+
+    /** The exception a failed write of the sink surfaces as, whether it ran here or with the handled mark. */
+    public static RuntimeException failure(SQLException e) {
+        if (StoreUnavailableException.isUnavailable(e)) {
+            return new StoreUnavailableException("the telemetry store is unavailable", e);
+        }
+        // keeps the SQLException as the cause: the route-failure step audits it as an sql-error with its SQL state
+        return new IllegalStateException("storing the message failed: " + e.getMessage(), e);
     }
 }

@@ -78,6 +78,7 @@ class DevicePipelineRouteTest extends CamelTestSupport {
         integrity = new IntegrityServices(IntegrityPolicy.from(settings()), services.database().dataSource(), writes, services.audit(),
                 new BrokerControl(null), Clock.systemUTC());
         registry.bind("integritySteps", integrity.steps());
+        registry.bind("telemetrySink", new TelemetrySink(writes));
         registry.bind("integrityRejection", integrity.rejection());
         registry.bind("storeOutageGuard", new StoreOutageGuard(services.database().dataSource(), services.audit(),
                 List.of("telemetry-in", "events-in")));
@@ -137,9 +138,12 @@ class DevicePipelineRouteTest extends CamelTestSupport {
 
     /** A telemetry envelope of {@code id}, signed with its registered key when it has one. */
     private String signed(String id, String type, java.util.Map<String, ?> data) {
+        return signed(id, type, java.util.UUID.randomUUID().toString(), data);
+    }
+
+    private String signed(String id, String type, String msgId, java.util.Map<String, ?> data) {
         java.security.PrivateKey k = keys.getOrDefault(id, Certificates.newEcKeyPair().getPrivate());
-        return Envelope.sign(k, id, Envelope.payload(id, type, java.util.UUID.randomUUID().toString(),
-                System.currentTimeMillis(), data).toString());
+        return Envelope.sign(k, id, Envelope.payload(id, type, msgId, System.currentTimeMillis(), data).toString());
     }
 
     private AuditRecord awaitRow(String category, String outcome, String text) {
@@ -226,6 +230,72 @@ class DevicePipelineRouteTest extends CamelTestSupport {
         sink.message(0).body().contains("\"n\":2");
         send("telemetry", "devices/sensor-3/telemetry", signed("sensor-3", "telemetry", java.util.Map.of("n", 2)));
         sink.assertIsSatisfied();
+    }
+
+    /** The default sink followed by a step of the user's: its row and the handled mark are stored together or not at all. */
+    @Test
+    void theDefaultSinksRowIsStoredWithTheHandledMarkOrNotAtAll() throws Exception {
+        java.util.concurrent.atomic.AtomicInteger afterSink = new java.util.concurrent.atomic.AtomicInteger();
+        context.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                // the user's sink: the default sink, then a step of their own that fails for the first message
+                from("direct:users-sink").routeId("users-sink").errorHandler(noErrorHandler())
+                        .bean("telemetrySink", "store")
+                        .process(e -> {
+                            // the first message: its first delivery and the pipeline's two retries
+                            if (afterSink.incrementAndGet() <= 3) {
+                                throw new IllegalStateException("the step after the sink failed");
+                            }
+                        });
+            }
+        });
+        AdviceWith.adviceWith(context, "telemetry-in", a -> {
+            a.replaceFromWith("direct:mqtt-telemetry");
+            a.weaveByToUri("direct:telemetry-accepted").replace().to("direct:users-sink");
+        });
+        AdviceWith.adviceWith(context, "events-in", a -> a.replaceFromWith("direct:mqtt-events"));
+        context.start();
+        register("sensor-6", DeviceStatus.ACTIVE);
+        NotifyBuilder first = new NotifyBuilder(context).fromRoute("telemetry-in").whenDone(1).create();
+        String failingId = "m-fail-" + java.util.UUID.randomUUID();
+        send("telemetry", "devices/sensor-6/telemetry", signed("sensor-6", "telemetry", failingId, java.util.Map.of("n", 1)));
+        assertThat(first.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(awaitRow("error", "failure", "IllegalStateException").target()).isEqualTo("telemetry-in");
+        assertThat(count("select count(*) from telemetry where device_id = 'sensor-6'"))
+                .as("a message whose pipeline failed after the sink stores nothing").isZero();
+        assertThat(count("select count(*) from seen_messages where device_id = 'sensor-6' and msg_id = '" + failingId + "' and handled"))
+                .as("and is not handled: the broker delivers it again").isZero();
+
+        NotifyBuilder second = new NotifyBuilder(context).fromRoute("telemetry-in").whenDone(1).create();
+        String okId = "m-ok-" + java.util.UUID.randomUUID();
+        send("telemetry", "devices/sensor-6/telemetry", signed("sensor-6", "telemetry", okId, java.util.Map.of("n", 2)));
+        assertThat(second.matches(10, TimeUnit.SECONDS)).isTrue();
+        assertThat(count("select count(*) from telemetry where device_id = 'sensor-6' and msg_id = '" + okId + "' and payload like '%\"n\":2%'"))
+                .isEqualTo(1);
+        assertThat(count("select count(*) from seen_messages where device_id = 'sensor-6' and msg_id = '" + okId + "' and handled")).isEqualTo(1);
+    }
+
+    /** Outside the device pipeline (a route of the user's own) the default sink commits its row before it returns. */
+    @Test
+    void theDefaultSinkElsewhereStoresItsRowAtOnce() throws Exception {
+        context.addRoutes(new org.apache.camel.builder.RouteBuilder() {
+            @Override
+            public void configure() {
+                from("direct:my-own").routeId("my-own").bean("telemetrySink", "store");
+            }
+        });
+        adviseAndStart();
+        template.sendBodyAndHeaders("direct:my-own", "{\"from\":\"elsewhere\"}", java.util.Map.of(DeviceHeaders.DEVICE_ID, "gw-1",
+                DeviceHeaders.KIND, "telemetry", DeviceHeaders.MSG_ID, "m-elsewhere-1"));
+        assertThat(count("select count(*) from telemetry where device_id = 'gw-1' and msg_id = 'm-elsewhere-1'")).isEqualTo(1);
+    }
+
+    private long count(String sql) throws java.sql.SQLException {
+        try (var c = services.database().dataSource().getConnection(); var st = c.createStatement(); var rs = st.executeQuery(sql)) {
+            rs.next();
+            return rs.getLong(1);
+        }
     }
 
     @Test
