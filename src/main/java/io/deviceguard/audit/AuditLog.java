@@ -51,6 +51,9 @@ public final class AuditLog implements AutoCloseable {
     private volatile long closeDeadline = Long.MAX_VALUE;
     private long lastSeq;
     private String lastHash;
+    private volatile long appendedRows;
+    private volatile io.deviceguard.store.WriteBatcher commitThrough;
+    private volatile long appendedBatches;
     private long checkpointedSeq;
     private long checkpointedAt = System.nanoTime();
 
@@ -277,42 +280,64 @@ public final class AuditLog implements AutoCloseable {
     }
 
     private List<AuditRecord> append(List<Pending> batch) throws SQLException {
-        try (Connection c = dataSource.getConnection()) {
-            c.setAutoCommit(false);
-            try {
-                long seq;
-                String prev;
-                try (PreparedStatement head = c.prepareStatement("select seq, hash from audit_head where id = 1 for update");
-                     ResultSet rs = head.executeQuery()) {
-                    if (!rs.next()) {
-                        throw new SQLException("audit_head row is missing: the audit table was tampered with");
-                    }
-                    seq = rs.getLong(1);
-                    prev = rs.getString(2).trim();
+        io.deviceguard.store.WriteBatcher shared = commitThrough;
+        List<AuditRecord> out;
+        if (shared != null) {
+            out = shared.execute(c -> appendIn(c, batch));
+        } else {
+            try (Connection c = dataSource.getConnection()) {
+                c.setAutoCommit(false);
+                try {
+                    out = appendIn(c, batch);
+                    c.commit();
+                } catch (SQLException | RuntimeException e) {
+                    c.rollback();
+                    throw e;
                 }
-                List<AuditRecord> out = new ArrayList<>(batch.size());
-                try (PreparedStatement ins = c.prepareStatement(INSERT)) {
-                    for (Pending p : batch) {
-                        AuditRecord r = seal(++seq, p, prev);
-                        bind(ins, r);
-                        ins.addBatch();
-                        out.add(r);
-                        prev = r.hash();
-                    }
-                    ins.executeBatch();
-                }
-                try (PreparedStatement upd = c.prepareStatement("update audit_head set seq = ?, hash = ? where id = 1")) {
-                    upd.setLong(1, seq);
-                    upd.setString(2, prev);
-                    upd.executeUpdate();
-                }
-                c.commit();
-                return out;
-            } catch (SQLException | RuntimeException e) {
-                c.rollback();
-                throw e;
             }
         }
+        appendedRows += out.size();
+        appendedBatches++;
+        return out;
+    }
+
+    /**
+     * From now on the batches are committed through {@code writes}, in the same transactions as the pipeline's other
+     * writes (one commit for both, where the database pays per commit); {@code null} commits them alone again.
+     */
+    public void commitThrough(io.deviceguard.store.WriteBatcher writes) {
+        this.commitThrough = writes;
+    }
+
+    /** Appends the batch to the chain inside the caller's transaction (neither commits nor rolls back). */
+    private static List<AuditRecord> appendIn(Connection c, List<Pending> batch) throws SQLException {
+        long seq;
+        String prev;
+        try (PreparedStatement head = c.prepareStatement("select seq, hash from audit_head where id = 1 for update");
+             ResultSet rs = head.executeQuery()) {
+            if (!rs.next()) {
+                throw new SQLException("audit_head row is missing: the audit table was tampered with");
+            }
+            seq = rs.getLong(1);
+            prev = rs.getString(2).trim();
+        }
+        List<AuditRecord> out = new ArrayList<>(batch.size());
+        try (PreparedStatement ins = c.prepareStatement(INSERT)) {
+            for (Pending p : batch) {
+                AuditRecord r = seal(++seq, p, prev);
+                bind(ins, r);
+                ins.addBatch();
+                out.add(r);
+                prev = r.hash();
+            }
+            ins.executeBatch();
+        }
+        try (PreparedStatement upd = c.prepareStatement("update audit_head set seq = ?, hash = ? where id = 1")) {
+            upd.setLong(1, seq);
+            upd.setString(2, prev);
+            upd.executeUpdate();
+        }
+        return out;
     }
 
     private static AuditRecord seal(long seq, Pending p, String prev) {
@@ -379,5 +404,6 @@ public final class AuditLog implements AutoCloseable {
             LOG.error("audit writer did not finish within 15 s; {} rows not written", queue.size());
             writer.interrupt();
         }
+        LOG.info("audit writer: {} rows appended in {} transactions", appendedRows, appendedBatches);
     }
 }

@@ -214,5 +214,6 @@ public final class WriteBatcher implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        LOG.info("{}: {} writes committed in {} transactions", writer.getName(), units, batches);
     }
 }

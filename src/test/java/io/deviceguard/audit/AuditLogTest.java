@@ -83,6 +83,46 @@ class AuditLogTest {
         assertHead(1000, rows.get(rows.size() - 1).hash());
     }
 
+    /**
+     * Committed through the pipeline's writer, the rows share its transactions; a pipeline write that fails in the same
+     * batch costs the audit trail nothing (the batch runs again, each write alone), and the chain stays unbroken.
+     */
+    @Test
+    void rowsCommittedThroughThePipelinesWriterSurviveAFailingNeighbour() throws Exception {
+        try (io.deviceguard.store.WriteBatcher writes = new io.deviceguard.store.WriteBatcher(db.dataSource(), 256, "test-shared-writer")) {
+            AuditLog log = newLog(256);
+            log.commitThrough(writes);
+            // beside the audit rows, all the time: a write that always fails (a duplicate key in the chain's own head table)
+            java.util.concurrent.atomic.AtomicBoolean writing = new java.util.concurrent.atomic.AtomicBoolean(true);
+            java.util.concurrent.atomic.AtomicInteger failed = new java.util.concurrent.atomic.AtomicInteger();
+            Thread neighbour = new Thread(() -> {
+                while (writing.get()) {
+                    try {
+                        writes.execute(c -> {
+                            try (var st = c.createStatement()) {
+                                return st.executeUpdate("insert into audit_head (id, seq, hash) values (1, 0, 'x')");
+                            }
+                        });
+                    } catch (java.sql.SQLException expected) {
+                        failed.incrementAndGet();
+                    }
+                }
+            });
+            neighbour.start();
+            List<AuditRecord> returned;
+            try {
+                returned = writeConcurrently(List.of(log), 4, 100);
+            } finally {
+                writing.set(false);
+                neighbour.join();
+            }
+            assertThat(failed.get()).as("the neighbour's writes failed, each on its own").isPositive();
+            assertThat(returned).hasSize(400);
+            assertChain(allRows(), 400);
+            assertThat(writes.units()).as("the audit batches went through the shared writer").isPositive();
+        }
+    }
+
     @Test
     void twoAuditLogsOnOneDatabaseExtendOneChainWithoutForking() throws Exception {
         // as two processes (the platform and a host command) or two nodes sharing the database would
