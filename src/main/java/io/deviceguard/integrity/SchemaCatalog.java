@@ -23,6 +23,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class SchemaCatalog {
 
     private static final long RECHECK_MILLIS = 1000;
+    private static final java.util.regex.Pattern TYPE = java.util.regex.Pattern.compile("[a-z][a-z0-9-]{0,31}");
+    private static final java.util.regex.Pattern MODEL = java.util.regex.Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,63}");
     private final Path dir;
     private final SchemaRegistry registry = SchemaRegistry.withDefaultDialect(SpecificationVersion.DRAFT_2020_12);
     private final Map<String, Loaded> cache = new ConcurrentHashMap<>();
@@ -52,10 +54,10 @@ public final class SchemaCatalog {
     }
 
     private Loaded lookup(String model, String type) {
-        if (!type.matches("[a-z][a-z0-9-]{0,31}")) {
+        if (!TYPE.matcher(type).matches()) {
             return null;
         }
-        if (model != null && model.matches("[A-Za-z0-9][A-Za-z0-9._-]{0,63}")) {
+        if (model != null && MODEL.matcher(model).matches()) {
             Loaded m = fromFile(dir.resolve("models").resolve(model).resolve(type + ".schema.json"));
             if (m != null) {
                 return m;
