@@ -404,6 +404,7 @@ public final class AuditLog implements AutoCloseable {
             LOG.error("audit writer did not finish within 15 s; {} rows not written", queue.size());
             writer.interrupt();
         }
-        LOG.info("audit writer: {} rows appended in {} transactions", appendedRows, appendedBatches);
+        LOG.info("audit writer: {} rows appended in {} batches, {}", appendedRows, appendedBatches,
+                commitThrough != null ? "committed in the pipeline writer's transactions" : "each its own transaction");
     }
 }
