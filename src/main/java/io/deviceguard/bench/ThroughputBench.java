@@ -78,13 +78,17 @@ final class ThroughputBench {
         }
         List<Map<String, Object>> steps = new ArrayList<>();
         double peak = 0;
+        Object jitAtPeak = null;
         for (int rate = options.startRate(); rate <= options.maxRate(); rate *= 2) {
             Map<String, Object> step = step(target, conns, devices, rate, options.stepSeconds(), next, publishedAt, handledAt,
                     handledCount, sink);
             next += ((Number) step.get("offered")).intValue();
             steps.add(step);
             double handledRate = ((Number) step.get("handledPerSecond")).doubleValue();
-            peak = Math.max(peak, handledRate);
+            if (handledRate >= peak) {
+                peak = handledRate;
+                jitAtPeak = step.get("jitPercentOfMachine");
+            }
             if (handledRate < 0.9 * rate || !(Boolean) step.get("complete")) {
                 break;
             }
@@ -101,6 +105,7 @@ final class ThroughputBench {
             m.put("warmup", warmupStep);
         }
         m.put("peakHandledPerSecond", Math.round(peak));
+        m.put("jitPercentAtPeak", jitAtPeak);
         m.put("steps", steps);
         m.put("atHalfPeak", halfStep);
         return m;
@@ -133,6 +138,8 @@ final class ThroughputBench {
         AtomicLong acked = new AtomicLong();
         Runnable onAck = acked::incrementAndGet;
         long before = handledCount.get();
+        long jit0 = jitMillis();
+        long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
         long wall0 = System.currentTimeMillis();
         int sent = 0;
@@ -170,6 +177,9 @@ final class ThroughputBench {
             BenchTargets.sleep(100);
         }
         target.collect(sink);
+        long stepNanos = Math.max(1, System.nanoTime() - t0);
+        long jitMs = jitMillis() - jit0;
+        long cpuNanos = processCpuNanos() - cpu0;
         long handled = 0;
         long last = wall0;
         long[] lat = new long[n];
@@ -191,12 +201,32 @@ final class ThroughputBench {
         m.put("handledPerSecond", Math.round(handled / seconds));
         m.put("latency", Report.latencies(java.util.Arrays.copyOf(lat, (int) handled)));
         m.put("presignMillis", signMs);
+        // how much of the machine the JIT compiler took meanwhile (all its threads): a high share means the step
+        // measured a JVM still compiling, and a longer warm-up gives the settled figure
+        int cpus = Runtime.getRuntime().availableProcessors();
+        long jitPercent = Math.round(100.0 * jitMs * 1_000_000 / ((double) stepNanos * cpus));
+        m.put("jitCompileMillis", jitMs);
+        m.put("jitPercentOfMachine", jitPercent);
+        m.put("processCpuPercentOfMachine", cpuNanos < 0 ? -1 : Math.round(100.0 * cpuNanos / ((double) stepNanos * cpus)));
         @SuppressWarnings("unchecked")
         Map<String, Object> l = (Map<String, Object>) m.get("latency");
-        out.printf("[%s] offered %6d msg/s: handled %6d of %6d, %6d msg/s, latency p50 %d ms p95 %d ms p99 %d ms%n",
-                target.name(), rate, handled, n, Math.round(handled / seconds), l.get("p50Ms"), l.get("p95Ms"), l.get("p99Ms"));
+        out.printf("[%s] offered %6d msg/s: handled %6d of %6d, %6d msg/s, latency p50 %d ms p95 %d ms p99 %d ms; JIT %d %% of the CPU%n",
+                target.name(), rate, handled, n, Math.round(handled / seconds), l.get("p50Ms"), l.get("p95Ms"), l.get("p99Ms"), jitPercent);
         out.flush();
         return m;
     }
 
+    /** Milliseconds this JVM's JIT compiler threads have spent compiling so far (0 where the JVM does not say). */
+    static long jitMillis() {
+        java.lang.management.CompilationMXBean c = java.lang.management.ManagementFactory.getCompilationMXBean();
+        return c != null && c.isCompilationTimeMonitoringSupported() ? c.getTotalCompilationTime() : 0;
+    }
+
+    /** CPU time of this whole process so far, nanoseconds; -1 where the JVM does not say. */
+    static long processCpuNanos() {
+        if (java.lang.management.ManagementFactory.getOperatingSystemMXBean() instanceof com.sun.management.OperatingSystemMXBean os) {
+            return os.getProcessCpuTime();
+        }
+        return -1;
+    }
 }

@@ -42,10 +42,13 @@ class BenchSmokeIT {
             assertThat(step.path("offered").asInt()).as(target).isEqualTo(40);
             assertThat(step.path("handled").asInt()).as(target + ": every message handled").isEqualTo(40);
             assertThat(step.path("latency").path("p99Ms").asLong()).as(target).isNotNegative();
+            assertThat(step.path("jitPercentOfMachine").isNumber()).as(target + ": the JIT's share of the CPU in the step").isTrue();
+            assertThat(step.path("processCpuPercentOfMachine").asLong()).as(target).isPositive();
+            assertThat(t.path("jitPercentAtPeak").isNumber()).as(target).isTrue();
             assertThat(t.path("atHalfPeak").path("latency").has("p50Ms")).as(target).isTrue();
         }
         assertThat(json.path("ratios").path("deviceguardToArtemisBare").asDouble()).isPositive();
-        assertThat(Files.readString(out.resolve("throughput.md"))).contains("| deviceguard |");
+        assertThat(Files.readString(out.resolve("throughput.md"))).contains("| deviceguard |").contains("JIT's share of the CPU");
     }
 
     @Test
