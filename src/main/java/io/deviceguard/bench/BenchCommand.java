@@ -146,6 +146,16 @@ public final class BenchCommand {
                 report.line("| %s | %s | %s %% | %s / %s / %s |", e.getKey(), r.get("peakHandledPerSecond"), jit, l.get("p50Ms"), l.get("p95Ms"),
                         l.get("p99Ms"));
             }
+            for (Map.Entry<String, Object> e : results.entrySet()) {
+                if (e.getValue() instanceof Map<?, ?> r && r.get("targetAtPeak") instanceof Map<?, ?> own) {
+                    report.line("").line("Where a message of %s's peak step spent its time (mean per route, ms; Camel's statistics): %s",
+                            e.getKey(), routeMeans(own.get("routes")));
+                    if (own.get("pipelineWriter") instanceof Map<?, ?> w) {
+                        report.line("").line("Its pipeline writer: %s writes in %s commits, %s per commit.", w.get("writes"), w.get("commits"),
+                                w.get("writesPerCommit"));
+                    }
+                }
+            }
             if (stillCompiling) {
                 report.line("").line("The JIT compiler took %d %% or more of the CPU during a peak step: the benchmark's JVM (the load client, and"
                         + " the artemis-bare and deviceguard targets) was still compiling hot paths, and the settled peak is higher."
@@ -156,6 +166,18 @@ public final class BenchCommand {
             report.line("").line("Ratios of peaks: %s", ratios);
             report.write(this.out, out);
             return 0;
+        }
+
+        private static String routeMeans(Object routes) {
+            StringBuilder b = new StringBuilder();
+            if (routes instanceof Map<?, ?> m) {
+                for (Map.Entry<?, ?> e : m.entrySet()) {
+                    if (e.getValue() instanceof Map<?, ?> r) {
+                        b.append(b.length() == 0 ? "" : ", ").append(e.getKey()).append(' ').append(r.get("meanMillis"));
+                    }
+                }
+            }
+            return b.length() == 0 ? "none" : b.toString();
         }
 
         /** At or above this share of the CPU for the JIT during a peak step, the report says the JVM was not settled. */

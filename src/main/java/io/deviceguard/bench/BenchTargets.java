@@ -18,9 +18,13 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Base64;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.activemq.artemis.core.server.ActiveMQServer;
+import org.apache.camel.api.management.ManagedCamelContext;
+import org.apache.camel.api.management.mbean.ManagedRouteMBean;
 
 /** What the throughput benchmark loads: deviceguard, the bare Artemis broker, Mosquitto. */
 final class BenchTargets {
@@ -41,6 +45,15 @@ final class BenchTargets {
 
         /** Called while waiting: a target whose end point is not a subscriber looks for newly handled messages. */
         default void collect(Sink sink) {
+        }
+
+        /** Called as a step starts: the target counts its own statistics of the step afresh. */
+        default void startStep() {
+        }
+
+        /** What the target measured of itself during the step (nothing for the bare brokers). */
+        default Map<String, Object> stepStats() {
+            return Map.of();
         }
 
         @Override
@@ -119,6 +132,68 @@ final class BenchTargets {
             } catch (SQLException e) {
                 throw new IllegalStateException(e);
             }
+        }
+
+        private long batches0;
+        private long units0;
+
+        private io.deviceguard.store.WriteBatcher writer() {
+            return platform.camelContext().getRegistry().lookupByNameAndType("pipelineWrites", io.deviceguard.store.WriteBatcher.class);
+        }
+
+        private List<ManagedRouteMBean> routes() {
+            ManagedCamelContext managed = platform.camelContext().getCamelContextExtension().getContextPlugin(ManagedCamelContext.class);
+            if (managed == null) {
+                return List.of();
+            }
+            return platform.camelContext().getRoutes().stream().map(r -> managed.getManagedRoute(r.getRouteId()))
+                    .filter(java.util.Objects::nonNull).toList();
+        }
+
+        /** Waits (at most 5 s) until no exchange is in flight: messages already audited finish their last writes. */
+        private void settle() {
+            long end = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+            while (platform.camelContext().getInflightRepository().size() > 0 && System.nanoTime() < end) {
+                sleep(10);
+            }
+        }
+
+        @Override
+        public void startStep() {
+            settle();
+            for (ManagedRouteMBean r : routes()) {
+                r.reset();
+            }
+            io.deviceguard.store.WriteBatcher w = writer();
+            batches0 = w == null ? 0 : w.batches();
+            units0 = w == null ? 0 : w.units();
+        }
+
+        /**
+         * Per route that handled exchanges in the step: how many and their mean time (Camel's JMX statistics, whole
+         * milliseconds: a step that never waits shows 0), so that a message's latency can be split into the steps it
+         * waited in; and how many writes the pipeline writer's commits carried.
+         */
+        @Override
+        public Map<String, Object> stepStats() {
+            settle();
+            Map<String, Object> routes = new java.util.TreeMap<>();
+            for (ManagedRouteMBean r : routes()) {
+                if (r.getExchangesCompleted() + r.getExchangesFailed() > 0) {
+                    routes.put(r.getRouteId(), Map.of("exchanges", r.getExchangesCompleted() + r.getExchangesFailed(),
+                            "meanMillis", r.getMeanProcessingTime(), "maxMillis", r.getMaxProcessingTime()));
+                }
+            }
+            Map<String, Object> m = new LinkedHashMap<>();
+            m.put("routes", routes);
+            io.deviceguard.store.WriteBatcher w = writer();
+            if (w != null) {
+                long batches = w.batches() - batches0;
+                long units = w.units() - units0;
+                m.put("pipelineWriter", Map.of("commits", batches, "writes", units,
+                        "writesPerCommit", batches == 0 ? 0 : Math.round(10.0 * units / batches) / 10.0));
+            }
+            return m;
         }
 
         @Override

@@ -79,6 +79,7 @@ final class ThroughputBench {
         List<Map<String, Object>> steps = new ArrayList<>();
         double peak = 0;
         Object jitAtPeak = null;
+        Object ownAtPeak = null;
         for (int rate = options.startRate(); rate <= options.maxRate(); rate *= 2) {
             Map<String, Object> step = step(target, conns, devices, rate, options.stepSeconds(), next, publishedAt, handledAt,
                     handledCount, sink);
@@ -88,6 +89,7 @@ final class ThroughputBench {
             if (handledRate >= peak) {
                 peak = handledRate;
                 jitAtPeak = step.get("jitPercentOfMachine");
+                ownAtPeak = step.get("target");
             }
             if (handledRate < 0.9 * rate || !(Boolean) step.get("complete")) {
                 break;
@@ -106,6 +108,9 @@ final class ThroughputBench {
         }
         m.put("peakHandledPerSecond", Math.round(peak));
         m.put("jitPercentAtPeak", jitAtPeak);
+        if (ownAtPeak != null) {
+            m.put("targetAtPeak", ownAtPeak);
+        }
         m.put("steps", steps);
         m.put("atHalfPeak", halfStep);
         return m;
@@ -138,6 +143,7 @@ final class ThroughputBench {
         AtomicLong acked = new AtomicLong();
         Runnable onAck = acked::incrementAndGet;
         long before = handledCount.get();
+        target.startStep();
         long jit0 = jitMillis();
         long cpu0 = processCpuNanos();
         long t0 = System.nanoTime();
@@ -207,6 +213,10 @@ final class ThroughputBench {
         long jitPercent = Math.round(100.0 * jitMs * 1_000_000 / ((double) stepNanos * cpus));
         m.put("jitCompileMillis", jitMs);
         m.put("jitPercentOfMachine", jitPercent);
+        Map<String, Object> own = target.stepStats();
+        if (!own.isEmpty()) {
+            m.put("target", own);
+        }
         m.put("processCpuPercentOfMachine", cpuNanos < 0 ? -1 : Math.round(100.0 * cpuNanos / ((double) stepNanos * cpus)));
         @SuppressWarnings("unchecked")
         Map<String, Object> l = (Map<String, Object>) m.get("latency");

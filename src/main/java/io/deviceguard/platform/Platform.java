@@ -166,6 +166,7 @@ public final class Platform implements AutoCloseable {
         io.deviceguard.store.WriteBatcher pipelineWrites = new io.deviceguard.store.WriteBatcher(services.database().dataSource(),
                 settings.getInt(SettingKeys.DB_WRITE_BATCH_SIZE), "deviceguard-pipeline-writer");
         started.push(pipelineWrites);
+        camel.bind("pipelineWrites", pipelineWrites);
         // the audit trail's batches share the pipeline's transactions: one commit for the message's writes and its row
         audit.commitThrough(pipelineWrites);
         camel.bind("telemetrySink", new io.deviceguard.routes.TelemetrySink(pipelineWrites));

@@ -47,8 +47,15 @@ class BenchSmokeIT {
             assertThat(t.path("jitPercentAtPeak").isNumber()).as(target).isTrue();
             assertThat(t.path("atHalfPeak").path("latency").has("p50Ms")).as(target).isTrue();
         }
+        JsonNode own = json.path("targets").path("deviceguard").path("steps").get(0).path("target");
+        assertThat(own.path("routes").path("telemetry-in").path("exchanges").asLong())
+                .as("the platform's own statistics of the step: every message through its inbound route").isEqualTo(40);
+        assertThat(own.path("routes").path("integrity-freshness").path("meanMillis").isNumber()).isTrue();
+        assertThat(own.path("pipelineWriter").path("writes").asLong()).as("claims, audit batches, rows, handled marks").isPositive();
+        assertThat(json.path("targets").path("artemis-bare").path("steps").get(0).has("target")).as("a bare broker has none").isFalse();
         assertThat(json.path("ratios").path("deviceguardToArtemisBare").asDouble()).isPositive();
-        assertThat(Files.readString(out.resolve("throughput.md"))).contains("| deviceguard |").contains("JIT's share of the CPU");
+        assertThat(Files.readString(out.resolve("throughput.md"))).contains("| deviceguard |").contains("JIT's share of the CPU")
+                .contains("Where a message of deviceguard's peak step spent its time").contains("telemetry-in");
     }
 
     @Test
