@@ -137,10 +137,6 @@ final class BenchTargets {
         private long batches0;
         private long units0;
 
-        private io.deviceguard.store.WriteBatcher writer() {
-            return platform.camelContext().getRegistry().lookupByNameAndType("pipelineWrites", io.deviceguard.store.WriteBatcher.class);
-        }
-
         private List<ManagedRouteMBean> routes() {
             ManagedCamelContext managed = platform.camelContext().getCamelContextExtension().getContextPlugin(ManagedCamelContext.class);
             if (managed == null) {
@@ -164,7 +160,7 @@ final class BenchTargets {
             for (ManagedRouteMBean r : routes()) {
                 r.reset();
             }
-            io.deviceguard.store.WriteBatcher w = writer();
+            io.deviceguard.store.WriteBatcher w = platform.pipelineWrites();
             batches0 = w == null ? 0 : w.batches();
             units0 = w == null ? 0 : w.units();
         }
@@ -186,7 +182,7 @@ final class BenchTargets {
             }
             Map<String, Object> m = new LinkedHashMap<>();
             m.put("routes", routes);
-            io.deviceguard.store.WriteBatcher w = writer();
+            io.deviceguard.store.WriteBatcher w = platform.pipelineWrites();
             if (w != null) {
                 long batches = w.batches() - batches0;
                 long units = w.units() - units0;

@@ -63,6 +63,7 @@ public final class Platform implements AutoCloseable {
     private PlatformServices services;
     private EmbeddedBroker broker;
     private IntegrityServices integrity;
+    private io.deviceguard.store.WriteBatcher pipelineWrites;
     private UserServices users;
     private AdminApi adminApi;
     private Main camel;
@@ -163,10 +164,9 @@ public final class Platform implements AutoCloseable {
         camel.bind("commands", commands);
         camel.bind("deviceAuthCheck", new DeviceAuthCheck(registry));
         camel.bind("auditPersistence", new AuditPersistence(audit, settings.get(SettingKeys.NODE_ID)));
-        io.deviceguard.store.WriteBatcher pipelineWrites = new io.deviceguard.store.WriteBatcher(services.database().dataSource(),
+        pipelineWrites = new io.deviceguard.store.WriteBatcher(services.database().dataSource(),
                 settings.getInt(SettingKeys.DB_WRITE_BATCH_SIZE), "deviceguard-pipeline-writer");
         started.push(pipelineWrites);
-        camel.bind("pipelineWrites", pipelineWrites);
         // the audit trail's batches share the pipeline's transactions: one commit for the message's writes and its row
         audit.commitThrough(pipelineWrites);
         camel.bind("telemetrySink", new io.deviceguard.routes.TelemetrySink(pipelineWrites));
@@ -333,6 +333,11 @@ public final class Platform implements AutoCloseable {
 
     public IntegrityServices integrity() {
         return integrity;
+    }
+
+    /** The group-commit writer of the message pipeline (its counts are read by the throughput benchmark). */
+    public io.deviceguard.store.WriteBatcher pipelineWrites() {
+        return pipelineWrites;
     }
 
     /** Cloud-to-device commands and device groups. */
