@@ -105,7 +105,9 @@ final class BenchTargets {
 
         static Settings settings(Path home, int mqttPort) {
             return Settings.load(new io.deviceguard.config.Home(home), java.util.Map.of(SettingKeys.MQTT_HOST, "127.0.0.1",
-                    SettingKeys.MQTT_PORT, Integer.toString(mqttPort), SettingKeys.API_PORT, Integer.toString(freePort())),
+                    SettingKeys.MQTT_PORT, Integer.toString(mqttPort), SettingKeys.API_PORT, Integer.toString(freePort()),
+                    // ephemeral like the others: a bench must run beside a platform that holds the default 8444
+                    SettingKeys.MANAGEMENT_PORT, Integer.toString(freePort())),
                     System.getenv());
         }
 

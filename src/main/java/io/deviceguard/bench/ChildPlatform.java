@@ -59,7 +59,8 @@ final class ChildPlatform implements AutoCloseable {
         List<String> cmd = new ArrayList<>(List.of(java()));
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar().toString(), "run", "--home", home.toString(), "--mqtt-port", Integer.toString(mqtt),
-                "--admin-port", Integer.toString(BenchTargets.freePort()), "--deviceguard.mqtt.host=127.0.0.1"));
+                "--admin-port", Integer.toString(BenchTargets.freePort()), "--management-port", Integer.toString(BenchTargets.freePort()),
+                "--deviceguard.mqtt.host=127.0.0.1"));
         cmd.addAll(props);
         Files.createDirectories(log.getParent());
         long t0 = System.nanoTime();
