@@ -89,6 +89,23 @@ public record AuditEvent(AuditCategory category, ActorType actorType, String act
     /** At most {@code keep} characters of {@code s}, then "..." if it was longer; control characters become '?'. */
     static String clean(String s, int keep) {
         String t = s.length() > keep ? s.substring(0, keep) + "..." : s;
-        return t.replaceAll("\\p{Cntrl}", "?");
+        // every audited value passes here: scan once, and copy only a value that has a control character
+        for (int i = 0; i < t.length(); i++) {
+            if (isControl(t.charAt(i))) {
+                StringBuilder b = new StringBuilder(t);
+                for (int j = i; j < b.length(); j++) {
+                    if (isControl(b.charAt(j))) {
+                        b.setCharAt(j, '?');
+                    }
+                }
+                return b.toString();
+            }
+        }
+        return t;
+    }
+
+    /** What the regular-expression class {@code \p{Cntrl}} matches: the C0 controls and DEL. */
+    private static boolean isControl(char c) {
+        return c < 0x20 || c == 0x7f;
     }
 }
