@@ -1,6 +1,9 @@
 package io.deviceguard;
 
 import io.deviceguard.cli.DeviceGuardCommand;
+import io.deviceguard.crypto.CryptoProviders;
+import java.io.PrintWriter;
+import picocli.CommandLine;
 
 /** Entry point: the {@code deviceguard} command line. */
 public final class Application {
@@ -9,7 +12,21 @@ public final class Application {
     }
 
     public static void main(String[] args) {
-        io.deviceguard.crypto.CryptoProviders.install();
-        System.exit(DeviceGuardCommand.execute(args));
+        // the native crypto provider loads on the other core while picocli reads the command line
+        CryptoProviders.installInBackground();
+        CommandLine cl = DeviceGuardCommand.commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        cl.setExecutionStrategy(parsed -> {
+            if (!isRun(parsed)) {
+                // every other command runs with the provider in place; run waits for it after opening the database
+                CryptoProviders.install();
+            }
+            return new CommandLine.RunLast().execute(parsed);
+        });
+        System.exit(cl.execute(args));
+    }
+
+    private static boolean isRun(CommandLine.ParseResult parsed) {
+        return parsed.hasSubcommand() && "run".equals(parsed.subcommand().commandSpec().name())
+                && !parsed.subcommand().hasSubcommand();
     }
 }

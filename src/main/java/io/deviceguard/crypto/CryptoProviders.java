@@ -14,13 +14,33 @@ import org.slf4j.LoggerFactory;
  */
 public final class CryptoProviders {
 
-    private static final Logger LOG = LoggerFactory.getLogger(CryptoProviders.class);
     private static volatile String active;
 
     private CryptoProviders() {
     }
 
-    /** Installs ACCP once per JVM if it loads; returns the name of the first provider afterwards. */
+    /**
+     * Starts {@link #install()} on a thread of its own and returns at once. Loading ACCP's native library (and, with the
+     * first logger, the logging set-up) takes a few hundred milliseconds of a cold start; the platform opens its
+     * database meanwhile and calls {@link #install()}, which waits for this one, before its first cryptographic step.
+     */
+    public static void installInBackground() {
+        if (active != null) {
+            return;
+        }
+        Thread t = new Thread(() -> {
+            // the first logger sets up logging (~0.3 s of a cold start): here, beside the main thread, too
+            log();
+            install();
+        }, "deviceguard-crypto-init");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    /**
+     * Installs ACCP once per JVM if it loads; returns the name of the first provider afterwards. A call while another
+     * thread installs waits for it.
+     */
     public static synchronized String install() {
         if (active != null) {
             return active;
@@ -34,16 +54,20 @@ public final class CryptoProviders {
                     c.getMethod("install").invoke(null);
                     c.getMethod("assertHealthy").invoke(accp);
                 } else {
-                    LOG.info("native crypto (ACCP) not available, using the JDK's providers: {}", error.toString());
+                    log().info("native crypto (ACCP) not available, using the JDK's providers: {}", error.toString());
                 }
             } catch (ReflectiveOperationException | LinkageError | RuntimeException e) {
                 Throwable cause = e instanceof java.lang.reflect.InvocationTargetException ite ? ite.getCause() : e;
                 Security.removeProvider("AmazonCorrettoCryptoProvider");
-                LOG.info("native crypto (ACCP) not available, using the JDK's providers: {}", String.valueOf(cause));
+                log().info("native crypto (ACCP) not available, using the JDK's providers: {}", String.valueOf(cause));
             }
         }
         active = Security.getProviders()[0].getName();
         return active;
+    }
+
+    private static Logger log() {
+        return LoggerFactory.getLogger(CryptoProviders.class);
     }
 
     /** The first JCA provider (after {@link #install()}). */

@@ -86,7 +86,8 @@ public final class Platform implements AutoCloseable {
      * bootstrap admin password.
      */
     public static Platform start(Settings settings, Clock clock, Map<String, String> environment) {
-        io.deviceguard.crypto.CryptoProviders.install();
+        // PlatformServices.open waits for it after opening the database, before the PKI
+        io.deviceguard.crypto.CryptoProviders.installInBackground();
         Platform p = new Platform(settings, clock, environment);
         try {
             p.doStart();

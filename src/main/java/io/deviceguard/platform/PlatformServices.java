@@ -30,8 +30,16 @@ public final class PlatformServices implements AutoCloseable {
     }
 
     public static PlatformServices open(Settings settings, boolean platform) {
-        Pki pki = Pki.ensure(settings.home().certs(), settings.getList(SettingKeys.PKI_SERVER_NAMES));
+        // the database needs no cryptography: it opens while the crypto provider may still be loading
         Database db = platform ? Database.openForPlatform(settings) : Database.openForHostCommand(settings);
+        Pki pki;
+        try {
+            io.deviceguard.crypto.CryptoProviders.install();
+            pki = Pki.ensure(settings.home().certs(), settings.getList(SettingKeys.PKI_SERVER_NAMES));
+        } catch (RuntimeException e) {
+            db.close();
+            throw e;
+        }
         CheckpointStore checkpoints = new CheckpointStore(db.dataSource(), settings.home().data().resolve("audit"),
                 pki.auditSigningKey());
         AuditLog audit = new AuditLog(db.dataSource(), settings.getInt(SettingKeys.AUDIT_QUEUE_CAPACITY),
