@@ -55,8 +55,14 @@ final class ChildPlatform implements AutoCloseable {
 
     /** Starts and waits for "deviceguard ready"; the child's output goes to {@code log}. */
     static ChildPlatform start(Path home, Path log, List<String> jvmArgs, List<String> props) throws IOException {
+        return start(Jvm.current(), home, log, jvmArgs, props);
+    }
+
+    /** Starts on {@code jvm} (with its {@link Jvm#baseOptions()} before {@code jvmArgs}) and waits for "deviceguard ready". */
+    static ChildPlatform start(Jvm jvm, Path home, Path log, List<String> jvmArgs, List<String> props) throws IOException {
         int mqtt = BenchTargets.freePort();
-        List<String> cmd = new ArrayList<>(List.of(java()));
+        List<String> cmd = new ArrayList<>(List.of(jvm.java().toString()));
+        cmd.addAll(jvm.baseOptions());
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar().toString(), "run", "--home", home.toString(), "--mqtt-port", Integer.toString(mqtt),
                 "--admin-port", Integer.toString(BenchTargets.freePort()), "--management-port", Integer.toString(BenchTargets.freePort()),
@@ -125,9 +131,14 @@ final class ChildPlatform implements AutoCloseable {
 
     @Override
     public void close() {
+        stop(30);
+    }
+
+    /** Stops the platform as a user's Ctrl-C does, giving it {@code seconds} to exit before it is killed. */
+    void stop(int seconds) {
         process.destroy();
         try {
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();
             }
         } catch (InterruptedException e) {

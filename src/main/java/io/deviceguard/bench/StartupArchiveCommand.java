@@ -16,19 +16,27 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Spec;
 
 /**
- * {@code deviceguard startup-archive}: a class-data-sharing archive (JDK AppCDS) of the classes a start loads, beside
- * deviceguard.jar. The JVM then maps those classes already parsed and verified instead of reading them from ~100
- * jars, which is most of a cold start. The {@code deviceguard} launcher and {@code bench startup} use the archive
- * while it is newer than the jar; a rebuilt jar makes it stale, and this command makes it again.
- * <p>
- * How: one start of the platform on a scratch home records the classes it loads ({@code -XX:DumpLoadedClassList}),
- * then {@code java -Xshare:dump} writes the archive from that list. Lambda proxies are left out of the list: JDK 17
- * crashes archiving them (SystemDictionaryShared::adjust_lambda_proxy_class_dictionary). Finally a start with
- * {@code -Xshare:on} (which refuses an archive it cannot map) checks the archive.
+ * {@code deviceguard startup-archive}: the start-up archive of the JVM that runs this command, beside deviceguard.jar.
+ * The {@code deviceguard} launcher and {@code bench startup} use it while it is newer than the jar and was written by
+ * the JVM that starts the jar ({@link Jvm}); a rebuilt jar makes it stale, and this command makes it again.
+ * <ul>
+ * <li>Java 17 to 24: a class-data-sharing archive ({@code deviceguard.jsa}, JDK AppCDS) of the classes a start loads.
+ *     The JVM then maps those classes already parsed and verified instead of reading them from ~100 jars. One start
+ *     of the platform on a scratch home records the classes it loads ({@code -XX:DumpLoadedClassList}), then
+ *     {@code java -Xshare:dump} writes the archive from that list. Lambda proxies are left out of the list: JDK 17
+ *     crashes archiving them (SystemDictionaryShared::adjust_lambda_proxy_class_dictionary). A start with
+ *     {@code -Xshare:on} (which refuses an archive it cannot map) checks the archive.</li>
+ * <li>Java 25 and later: an ahead-of-time cache ({@code deviceguard.aot}, JEP 483/514/515): the classes of a start
+ *     loaded and linked, lambda proxies included, and the methods' profiles. A training start
+ *     ({@code -XX:AOTMode=record}) writes what it saw when it exits, {@code -XX:AOTMode=create} makes the cache from
+ *     that, and a run with {@code -XX:AOTMode=on} (which refuses a cache it cannot use)
+ *     checks it.</li>
+ * </ul>
  */
 @Command(name = "startup-archive", mixinStandardHelpOptions = true,
-        description = {"Write the class-data-sharing archive (deviceguard.jsa, beside deviceguard.jar) that makes "
-                + "each start faster; run again after rebuilding the jar."})
+        description = {"Write the start-up archive of this Java runtime beside deviceguard.jar (Java 17-24: "
+                + "deviceguard.jsa, class-data sharing; Java 25+: deviceguard.aot, ahead-of-time cache) that makes "
+                + "each start faster; run again after rebuilding the jar or changing the Java runtime."})
 public final class StartupArchiveCommand implements Callable<Integer> {
 
     @Option(names = "--work", paramLabel = "DIR", defaultValue = "target/startup-archive",
@@ -36,44 +44,50 @@ public final class StartupArchiveCommand implements Callable<Integer> {
     Path work;
 
     @Option(names = "--archive", paramLabel = "FILE",
-            description = "Where to write the archive (default: deviceguard.jsa beside deviceguard.jar, where the launcher looks)")
+            description = "Where to write the archive (default: deviceguard.jsa or deviceguard.aot beside deviceguard.jar, where the launcher looks)")
     Path archive;
 
     @Spec
     CommandSpec spec;
 
-    /** The archive the launcher and the benchmarks use: beside the jar. */
-    public static Path archiveFor(Path jar) {
-        return jar.toAbsolutePath().resolveSibling("deviceguard.jsa");
-    }
-
-    /** JVM options that use the archive beside {@code jar}, or none when it is missing or older than the jar. */
+    /** JVM options that use the archive of this JVM beside {@code jar}, or none when it is missing or stale. */
     public static List<String> jvmOptions(Path jar) {
-        Path jsa = archiveFor(jar);
-        try {
-            if (Files.isRegularFile(jsa)
-                    && Files.getLastModifiedTime(jsa).compareTo(Files.getLastModifiedTime(jar)) > 0) {
-                return List.of("-XX:SharedArchiveFile=" + jsa);
-            }
-        } catch (IOException e) {
-            // no archive then
-        }
-        return List.of();
+        Jvm jvm = Jvm.current();
+        return jvm.hasArchive(jar) ? List.of(jvm.archiveOption(jvm.archiveFor(jar))) : List.of();
     }
 
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
+        Jvm jvm = Jvm.current();
         Path jar = ChildPlatform.jar().toAbsolutePath();
         Path dir = work.toAbsolutePath();
         BenchCommand.deleteTree(dir);
         Files.createDirectories(dir);
+        long t0 = System.nanoTime();
+        Path target = archive != null ? archive.toAbsolutePath() : jvm.archiveFor(jar);
+        Path partial = target.resolveSibling(target.getFileName() + ".partial");
+        Files.deleteIfExists(partial);
+        if (jvm.aotCache()) {
+            writeAotCache(out, jvm, jar, dir, partial);
+        } else {
+            writeCdsArchive(out, jvm, jar, dir, partial);
+        }
+        Files.move(partial, target, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        Files.writeString(Jvm.stampOf(target), jvm.java() + "\n", StandardCharsets.UTF_8);
+        out.printf("wrote %s (%d MiB) for %s in %d s%s%n", target, Files.size(target) >> 20, jvm.describe(),
+                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0), target.equals(jvm.archiveFor(jar))
+                        ? "; ./deviceguard and bench startup use it on this Java runtime while it is newer than the jar"
+                        : "; use it with java " + jvm.archiveOption(target) + " -jar " + jar);
+        return 0;
+    }
+
+    private static void writeCdsArchive(PrintWriter out, Jvm jvm, Path jar, Path dir, Path partial) throws Exception {
         Path recorded = dir.resolve("classes-recorded.lst");
         Path list = dir.resolve("classes.lst");
-        long t0 = System.nanoTime();
-        out.printf("recording the classes of one start (%s)...%n", jar);
+        out.printf("recording the classes of one start (%s, %s)...%n", jar, jvm.describe());
         out.flush();
-        try (ChildPlatform p = ChildPlatform.start(dir.resolve("home"), dir.resolve("training.log"),
+        try (ChildPlatform p = ChildPlatform.start(jvm, dir.resolve("home"), dir.resolve("training.log"),
                 List.of("-XX:DumpLoadedClassList=" + recorded), List.of())) {
             out.printf("  ready after %d ms%n", p.readyMillis());
         }
@@ -90,20 +104,44 @@ public final class StartupArchiveCommand implements Callable<Integer> {
         out.printf("  %d classes recorded (%d lambda proxies left out)%n", kept.size(), left);
         out.println("writing the archive (java -Xshare:dump; about half a minute)...");
         out.flush();
-        Path jsa = archive != null ? archive.toAbsolutePath() : archiveFor(jar);
-        Path partial = jsa.resolveSibling(jsa.getFileName() + ".partial");
-        Files.deleteIfExists(partial);
-        run(dir.resolve("dump.log"), ChildPlatform.java(), "-Xshare:dump", "-XX:SharedClassListFile=" + list,
+        run(dir.resolve("dump.log"), jvm.java().toString(), "-Xshare:dump", "-XX:SharedClassListFile=" + list,
                 "-XX:SharedArchiveFile=" + partial, "-cp", jar.toString());
         // -Xshare:on refuses to start when the archive cannot be used (wrong JDK, jar not the one dumped)
-        run(dir.resolve("check.log"), ChildPlatform.java(), "-Xshare:on", "-XX:SharedArchiveFile=" + partial,
+        run(dir.resolve("check.log"), jvm.java().toString(), "-Xshare:on", "-XX:SharedArchiveFile=" + partial,
                 "-jar", jar.toString(), "--version");
-        Files.move(partial, jsa, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-        out.printf("wrote %s (%d MiB) in %d s%s%n", jsa, Files.size(jsa) >> 20,
-                TimeUnit.NANOSECONDS.toSeconds(System.nanoTime() - t0), jsa.equals(archiveFor(jar))
-                        ? "; ./deviceguard and bench startup use it while it is newer than the jar"
-                        : "; use it with java -XX:SharedArchiveFile=" + jsa + " -jar " + jar);
-        return 0;
+    }
+
+    private static void writeAotCache(PrintWriter out, Jvm jvm, Path jar, Path dir, Path partial) throws Exception {
+        Path config = dir.resolve("deviceguard.aotconf");
+        out.printf("recording one start (%s, %s)...%n", jar, jvm.describe());
+        out.flush();
+        ChildPlatform p = ChildPlatform.start(jvm, dir.resolve("home"), dir.resolve("training.log"),
+                List.of("-XX:AOTMode=record", "-XX:AOTConfiguration=" + config), List.of());
+        try {
+            out.printf("  ready after %d ms; stopping it%n", p.readyMillis());
+            out.flush();
+        } finally {
+            // the JVM writes what it recorded on its way out (~100 MiB)
+            p.stop(300);
+        }
+        if (!Files.isRegularFile(config)) {
+            throw new IllegalStateException("the training start recorded nothing (log: " + dir.resolve("training.log") + ")");
+        }
+        out.println("writing the ahead-of-time cache (java -XX:AOTMode=create)...");
+        out.flush();
+        List<String> create = new ArrayList<>(List.of(jvm.java().toString()));
+        create.addAll(jvm.baseOptions());
+        // without the adapters' code: a cache with it makes every start of Java 25.0.3 print two warnings
+        // ("Saved blob's name ... is different", "Failed to link AdapterHandlerEntry") and gains nothing measurable
+        create.addAll(List.of("-XX:+UnlockDiagnosticVMOptions", "-XX:-AOTAdapterCaching", "-XX:AOTMode=create",
+                "-XX:AOTConfiguration=" + config, "-XX:AOTCache=" + partial, "-jar", jar.toString()));
+        run(dir.resolve("create.log"), create.toArray(String[]::new));
+        Files.delete(config);
+        List<String> check = new ArrayList<>(List.of(jvm.java().toString()));
+        check.addAll(jvm.baseOptions());
+        // -XX:AOTMode=on refuses to start when the cache cannot be used (another JVM, jar not the one trained)
+        check.addAll(List.of("-XX:AOTMode=on", "-XX:AOTCache=" + partial, "-jar", jar.toString(), "--version"));
+        run(dir.resolve("check.log"), check.toArray(String[]::new));
     }
 
     private static void run(Path log, String... cmd) throws IOException, InterruptedException {
