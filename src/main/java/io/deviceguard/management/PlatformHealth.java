@@ -19,8 +19,9 @@ import org.apache.camel.Route;
 import org.apache.camel.ServiceStatus;
 
 /**
- * {@code /observe/health}: the broker, the database, the routes and the audit journal, each UP or DOWN with a short
- * reason; the whole is UP only if every part is. Nothing it says is secret (no URLs, no user names, no stack traces).
+ * {@code /observe/health}: the broker (DOWN too while a full disk makes it refuse publishes), the database, the routes
+ * and the audit journal, each UP or DOWN with a short reason; the whole is UP only if every part is. Nothing it says
+ * is secret (no URLs, no user names, no stack traces).
  */
 public final class PlatformHealth {
 
@@ -60,7 +61,16 @@ public final class PlatformHealth {
     }
 
     private Check broker() {
-        return broker.isActive() ? new Check(true, "active") : new Check(false, "broker " + broker.getState());
+        if (!broker.isActive()) {
+            return new Check(false, "broker " + broker.getState());
+        }
+        org.apache.activemq.artemis.core.paging.PagingManager paging = broker.getPagingManager();
+        if (paging != null && paging.isDiskFull()) {
+            // devices stay connected but every publish is refused (AMQ229119) until space is freed
+            return new Check(false, "disk full: publishes are refused while the journal's disk is above max-disk-usage ("
+                    + broker.getConfiguration().getMaxDiskUsage() + " % in broker.xml)");
+        }
+        return new Check(true, "active");
     }
 
     private Check database() {
