@@ -146,7 +146,7 @@ final class StartupBench extends BenchCommand.Common implements Callable<Integer
             }
         }
         if (series.size() > 1 && own.best() > 0 && best > 0) {
-            report.line("").line("Fastest: Java %s%s, median %d ms, %.2fx the median of Java %s%s (%d ms), measured side by side.",
+            report.line("").line("Fastest: Java %s%s, median %d ms: %.2fx as fast as Java %s%s (median %d ms), measured side by side.",
                     fastest.jvm.version(), fastest.wallArchive.isEmpty() ? "" : " with its archive", best,
                     (double) own.best() / best, own.jvm.version(), own.wallArchive.isEmpty() ? "" : " with its archive", own.best());
         }
