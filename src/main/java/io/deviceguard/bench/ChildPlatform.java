@@ -136,7 +136,8 @@ final class ChildPlatform implements AutoCloseable {
 
     /** Stops the platform as a user's Ctrl-C does, giving it {@code seconds} to exit before it is killed. */
     void stop(int seconds) {
-        process.destroy();
+        // SIGTERM through the handle: Process.destroy() would also close the pipe the child's last lines come through
+        process.toHandle().destroy();
         try {
             if (!process.waitFor(seconds, TimeUnit.SECONDS)) {
                 process.destroyForcibly();

@@ -47,12 +47,28 @@ public final class RunCommand implements Callable<Integer> {
         if (managementPort != null) {
             props.put(SettingKeys.MANAGEMENT_PORT, Integer.toString(managementPort));
         }
-        Platform platform = Platform.start(home.settings(props));
+        // the hook is in place before the start: a SIGTERM during the start, or right after "ready", still stops the
+        // platform in order (added after the start, it failed with "Shutdown in progress" and nothing was closed)
+        java.util.concurrent.CompletableFuture<Platform> started = new java.util.concurrent.CompletableFuture<>();
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            platform.close();
-            stopped.countDown();
+            try {
+                // waits for a start in progress; a start that failed has closed what it had started
+                started.get().close();
+            } catch (java.util.concurrent.ExecutionException e) {
+                // nothing to stop
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                stopped.countDown();
+            }
         }, "deviceguard-shutdown"));
+        try {
+            started.complete(Platform.start(home.settings(props)));
+        } catch (RuntimeException | Error e) {
+            started.completeExceptionally(e);
+            throw e;
+        }
         stopped.await();
         return 0;
     }

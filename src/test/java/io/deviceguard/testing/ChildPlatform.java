@@ -120,7 +120,8 @@ public final class ChildPlatform implements AutoCloseable {
 
     /** SIGTERM: the shutdown hook stops the platform in order. */
     public int stop() throws Exception {
-        process.destroy();
+        // SIGTERM through the handle: Process.destroy() would also close the pipe the child's last lines come through
+        process.toHandle().destroy();
         if (!process.waitFor(60, TimeUnit.SECONDS)) {
             process.destroyForcibly();
             throw new IllegalStateException("the child did not stop within 60 s of SIGTERM");
