@@ -49,10 +49,6 @@ final class ChildPlatform implements AutoCloseable {
         return built;
     }
 
-    static String java() {
-        return Path.of(System.getProperty("java.home"), "bin", "java").toString();
-    }
-
     /** Starts and waits for "deviceguard ready"; the child's output goes to {@code log}. */
     static ChildPlatform start(Path home, Path log, List<String> jvmArgs, List<String> props) throws IOException {
         return start(Jvm.current(), home, log, jvmArgs, props);

@@ -50,12 +50,6 @@ public final class StartupArchiveCommand implements Callable<Integer> {
     @Spec
     CommandSpec spec;
 
-    /** JVM options that use the archive of this JVM beside {@code jar}, or none when it is missing or stale. */
-    public static List<String> jvmOptions(Path jar) {
-        Jvm jvm = Jvm.current();
-        return jvm.hasArchive(jar) ? List.of(jvm.archiveOption(jvm.archiveFor(jar))) : List.of();
-    }
-
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
