@@ -14,7 +14,8 @@ public final class Application {
     public static void main(String[] args) {
         // the native crypto provider loads on the other core while picocli reads the command line
         CryptoProviders.installInBackground();
-        CommandLine cl = DeviceGuardCommand.commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true));
+        CommandLine cl = DeviceGuardCommand.commandLine(new PrintWriter(System.out, true), new PrintWriter(System.err, true),
+                io.deviceguard.cli.CliEnvironment.system(), args);
         cl.setExecutionStrategy(parsed -> {
             if (!isRun(parsed)) {
                 // every other command runs with the provider in place; run waits for it after opening the database

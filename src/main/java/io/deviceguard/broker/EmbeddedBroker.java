@@ -185,8 +185,15 @@ public final class EmbeddedBroker implements AutoCloseable {
             m.appendReplacement(out, Matcher.quoteReplacement(value));
         }
         m.appendTail(out);
-        try (InputStream in = new ByteArrayInputStream(out.toString().getBytes(StandardCharsets.UTF_8))) {
-            return new FileConfigurationParser().parseMainConfig(in);
+        String resolved = out.toString();
+        try (InputStream in = new ByteArrayInputStream(resolved.getBytes(StandardCharsets.UTF_8))) {
+            // what FileConfigurationParser.parseMainConfig(InputStream) does, with its schema check skipped while
+            // the same text conformed before
+            org.w3c.dom.Element root = org.apache.activemq.artemis.utils.XMLUtil.streamToElement(in);
+            BrokerSchemaCheck.check(root, resolved, xml.origin(), java.nio.file.Path.of(vars.get("home.data"), "broker"));
+            Configuration config = new org.apache.activemq.artemis.core.config.impl.ConfigurationImpl();
+            new FileConfigurationParser().parseMainConfig(root, config);
+            return config;
         } catch (Exception e) {
             // the parser's message may quote the resolved text, which holds key store passwords: show the cause type only
             throw new ConfigException(xml.origin() + " is not a valid broker configuration ("

@@ -2,6 +2,7 @@ package io.deviceguard.cli;
 
 import io.deviceguard.config.ConfigException;
 import java.io.PrintWriter;
+import java.util.List;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,13 +11,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = VersionProvider.class,
         description = "The security layer between connected devices and their cloud: MQTT over mutual TLS, "
-                + "a device registry, and a tamper-evident audit trail.",
-        subcommands = {RunCommand.class, LoginCommand.class, LogoutCommand.class, UserCommand.class, DeviceCommand.class,
-                EnrollmentCommand.class, PkiCommand.class,
-                AuditCommand.class, QuarantineCommand.class, GroupCommand.class, CommandCommand.class, SimulateCommand.class,
-                io.deviceguard.bench.BenchCommand.class, io.deviceguard.bench.StartupArchiveCommand.class,
-                CommandLine.HelpCommand.class})
+                + "a device registry, and a tamper-evident audit trail.")
 public final class DeviceGuardCommand {
+
+    /** The subcommands, in the order of the usage help. */
+    static final List<Class<?>> SUBCOMMANDS = List.of(RunCommand.class, LoginCommand.class, LogoutCommand.class,
+            UserCommand.class, DeviceCommand.class, EnrollmentCommand.class, PkiCommand.class, AuditCommand.class,
+            QuarantineCommand.class, GroupCommand.class, CommandCommand.class, SimulateCommand.class,
+            io.deviceguard.bench.BenchCommand.class, io.deviceguard.bench.StartupArchiveCommand.class,
+            CommandLine.HelpCommand.class);
 
     /** Exit code of a configuration error (sysexits EX_CONFIG). */
     public static final int EXIT_CONFIG = 78;
@@ -47,7 +50,26 @@ public final class DeviceGuardCommand {
     }
 
     public static CommandLine commandLine(PrintWriter out, PrintWriter err, CliEnvironment environment) {
+        return commandLine(out, err, environment, new String[0]);
+    }
+
+    /**
+     * The command line that is to run {@code args}. When the first argument names a subcommand, only that one is
+     * built: picocli reads every option of every command by reflection, which took about 0.8 s of each start of
+     * {@code deviceguard run}. Otherwise (no argument, {@code --help}, {@code help}, a typo) the whole tree is built,
+     * so the usage help and picocli's "did you mean" list every command.
+     */
+    public static CommandLine commandLine(PrintWriter out, PrintWriter err, CliEnvironment environment, String[] args) {
         CommandLine cl = new CommandLine(new DeviceGuardCommand(environment));
+        Class<?> only = args.length == 0 ? null : SUBCOMMANDS.stream()
+                .filter(c -> c != CommandLine.HelpCommand.class && c.getAnnotation(Command.class).name().equals(args[0]))
+                .findFirst().orElse(null);
+        for (Class<?> c : SUBCOMMANDS) {
+            if (only == null || c == only) {
+                cl.addSubcommand(c);
+            }
+        }
+        // after the subcommands: picocli hands these settings only to the subcommands already added
         cl.setOut(out);
         cl.setErr(err);
         cl.setExecutionExceptionHandler((e, commandLine, parseResult) -> {

@@ -50,6 +50,15 @@ class CliIT {
         StringWriter out = new StringWriter();
         StringWriter err = new StringWriter();
         int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true),
+                TestDatabase.cliEnvironment(args), args).execute(args);
+        return new Result(exit, out.toString(), err.toString());
+    }
+
+    /** The same, with every command built (the command line builds only the one it is to run). */
+    static Result runInWholeTree(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true),
                 TestDatabase.cliEnvironment(args)).execute(args);
         return new Result(exit, out.toString(), err.toString());
     }
@@ -205,6 +214,33 @@ class CliIT {
     void helpOfRunAndDeviceCreateDescribeTheirOptions() {
         assertThat(run("run", "--help").out()).contains("--mqtt-port").contains("--home").contains("--name=value");
         assertThat(run("device", "create", "--help").out()).contains("--out").contains("ID.p12.password");
+    }
+
+    @Test
+    void theTopLevelHelpListsEveryCommand() {
+        String help = run("--help").out();
+
+        for (Class<?> c : DeviceGuardCommand.SUBCOMMANDS) {
+            assertThat(help).contains("  " + c.getAnnotation(picocli.CommandLine.Command.class).name() + " ");
+        }
+    }
+
+    @Test
+    void aMistypedCommandIsAUsageErrorThatNamesTheClosestCommand() {
+        Result r = run("devcie", "list");
+
+        assertThat(r.exit()).isEqualTo(2);
+        assertThat(r.err()).contains("Unmatched arguments from index 0: 'devcie'").contains("Did you mean: deviceguard device?");
+    }
+
+    @ParameterizedTest(name = "deviceguard {0} --help")
+    @MethodSource("commands")
+    void aCommandBuiltAloneHelpsAndFailsExactlyAsInTheWholeTree(List<String> command) {
+        String[] help = Stream.concat(command.stream(), Stream.of("--help")).toArray(String[]::new);
+        String[] bogus = Stream.concat(command.stream(), Stream.of("--bogus")).toArray(String[]::new);
+
+        assertThat(run(help)).isEqualTo(runInWholeTree(help));
+        assertThat(run(bogus)).isEqualTo(runInWholeTree(bogus));
     }
 
     @Test

@@ -29,7 +29,7 @@ public final class CliRunner {
         vars.put(CliEnvironment.CONFIG_DIR, configDir.toString());
         CliEnvironment env = new CliEnvironment(vars,
                 new ByteArrayInputStream((stdin == null ? "" : stdin).getBytes(StandardCharsets.UTF_8)), null);
-        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), env).execute(args);
+        int exit = DeviceGuardCommand.commandLine(new PrintWriter(out, true), new PrintWriter(err, true), env, args).execute(args);
         return new Result(exit, out.toString(), err.toString());
     }
 
