@@ -55,7 +55,7 @@ public final class DeviceGuardCommand {
 
     /**
      * The command line that is to run {@code args}. When the first argument names a subcommand, only that one is
-     * built: picocli reads every option of every command by reflection, which took about 0.8 s of each start of
+     * built: picocli reads every option of every command by reflection, which took about 0.5 s of each start of
      * {@code deviceguard run}. Otherwise (no argument, {@code --help}, {@code help}, a typo) the whole tree is built,
      * so the usage help and picocli's "did you mean" list every command.
      */
