@@ -8,8 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
+import java.util.Collection;
 import java.util.HexFormat;
 import javax.xml.transform.dom.DOMSource;
+import io.deviceguard.routes.Redaction;
 import org.apache.activemq.artemis.utils.XMLUtil;
 import org.apache.activemq.artemis.utils.XmlProvider;
 import org.slf4j.Logger;
@@ -40,15 +42,24 @@ final class BrokerSchemaCheck {
         DOES_NOT_CONFORM
     }
 
+    /** The outcome, and what does not conform as the log says it (null when it conforms). */
+    record Checked(Outcome outcome, String problem) {
+    }
+
     private BrokerSchemaCheck() {
     }
 
-    static Outcome check(Element root, String resolvedText, String origin, Path markerDir) {
+    /**
+     * Checks {@code root} (parsed from {@code resolvedText}) unless the marker in {@code markerDir} says the same text
+     * conformed before. {@code secrets} are the values filled in for placeholders that hold passwords: the schema's
+     * messages quote the values they refuse, and none of these may reach the log.
+     */
+    static Checked check(Element root, String resolvedText, String origin, Path markerDir, Collection<String> secrets) {
         Path marker = markerDir.resolve(MARKER);
         String digest = digest(resolvedText);
         try {
             if (Files.isRegularFile(marker) && Files.readString(marker, StandardCharsets.US_ASCII).strip().equals(digest)) {
-                return Outcome.CONFORMED_BEFORE;
+                return new Checked(Outcome.CONFORMED_BEFORE, null);
             }
         } catch (IOException e) {
             // unreadable marker: check again
@@ -56,8 +67,14 @@ final class BrokerSchemaCheck {
         try {
             XmlProvider.newValidator(XMLUtil.findResource(SCHEMA)).validate(new DOMSource(root));
         } catch (Exception e) {
-            log().error("{} does not conform to the Artemis schema: {}", origin, e.getMessage());
-            return Outcome.DOES_NOT_CONFORM;
+            String problem = Redaction.redact(String.valueOf(e.getMessage()));
+            for (String secret : secrets) {
+                if (secret != null && !secret.isEmpty()) {
+                    problem = problem.replace(secret, "***");
+                }
+            }
+            log().error("{} does not conform to the Artemis schema: {}", origin, problem);
+            return new Checked(Outcome.DOES_NOT_CONFORM, problem);
         }
         try {
             Files.createDirectories(markerDir);
@@ -66,7 +83,7 @@ final class BrokerSchemaCheck {
             log().warn("could not write {} ({}): broker.xml is checked against the schema again at the next start", marker,
                     e.getMessage());
         }
-        return Outcome.CONFORMS;
+        return new Checked(Outcome.CONFORMS, null);
     }
 
     private static String digest(String resolvedText) {

@@ -190,7 +190,9 @@ public final class EmbeddedBroker implements AutoCloseable {
             // what FileConfigurationParser.parseMainConfig(InputStream) does, with its schema check skipped while
             // the same text conformed before
             org.w3c.dom.Element root = org.apache.activemq.artemis.utils.XMLUtil.streamToElement(in);
-            BrokerSchemaCheck.check(root, resolved, xml.origin(), java.nio.file.Path.of(vars.get("home.data"), "broker"));
+            BrokerSchemaCheck.check(root, resolved, xml.origin(), java.nio.file.Path.of(vars.get("home.data"), "broker"),
+                    vars.entrySet().stream().filter(v -> v.getKey().toLowerCase(java.util.Locale.ROOT).contains("password"))
+                            .map(Map.Entry::getValue).toList());
             Configuration config = new org.apache.activemq.artemis.core.config.impl.ConfigurationImpl();
             new FileConfigurationParser().parseMainConfig(root, config);
             return config;

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import io.deviceguard.broker.BrokerSchemaCheck.Outcome;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 import org.apache.activemq.artemis.utils.XMLUtil;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -31,7 +32,8 @@ class BrokerSchemaCheckTest {
     Path dir;
 
     private Outcome check(String text) throws Exception {
-        return BrokerSchemaCheck.check(XMLUtil.stringToElement(text), text, "broker.xml", dir.resolve("broker"));
+        return BrokerSchemaCheck.check(XMLUtil.stringToElement(text), text, "broker.xml", dir.resolve("broker"), List.of())
+                .outcome();
     }
 
     @Test
@@ -58,6 +60,19 @@ class BrokerSchemaCheckTest {
         assertThat(check(MISTYPED.formatted("a"))).isEqualTo(Outcome.DOES_NOT_CONFORM);
         assertThat(check(MISTYPED.formatted("a"))).isEqualTo(Outcome.DOES_NOT_CONFORM);
         assertThat(Files.readString(dir.resolve("broker").resolve(BrokerSchemaCheck.MARKER))).isEqualTo(marker);
+    }
+
+    @Test
+    void whatDoesNotConformIsReportedWithoutThePasswordsFilledIntoTheFile() throws Exception {
+        // a boolean element holding a filled-in password, as a misplaced placeholder would leave it
+        String text = CONFORMING.formatted("a").replace("<journal-file-size>10M</journal-file-size>",
+                "<persistence-enabled>Hunter2-s3cret</persistence-enabled>");
+
+        BrokerSchemaCheck.Checked checked = BrokerSchemaCheck.check(XMLUtil.stringToElement(text), text, "broker.xml",
+                dir.resolve("broker"), List.of("Hunter2-s3cret"));
+
+        assertThat(checked.outcome()).isEqualTo(Outcome.DOES_NOT_CONFORM);
+        assertThat(checked.problem()).contains("***").doesNotContain("Hunter2-s3cret");
     }
 
     @Test
