@@ -14,14 +14,22 @@ public final class BrokerControl implements io.deviceguard.device.DeviceLifecycl
         this.server = server;
     }
 
-    /** When the live connection of {@code clientId} was opened, if it has one. */
-    public java.util.Optional<java.time.Instant> connectedSince(String clientId) {
+    /**
+     * When the live connection of each of {@code clientIds} that has one was opened. One pass over the broker's
+     * connections however many IDs are asked for: the command sweep asks for every late execution of a rollout at once.
+     */
+    public java.util.Map<String, java.time.Instant> connectedSince(java.util.Set<String> clientIds) {
+        java.util.Map<String, java.time.Instant> since = new java.util.HashMap<>();
+        if (clientIds.isEmpty()) {
+            return since;
+        }
         for (RemotingConnection c : server.getRemotingService().getConnections()) {
-            if (clientId.equals(c.getClientID())) {
-                return java.util.Optional.of(java.time.Instant.ofEpochMilli(c.getCreationTime()));
+            String id = c.getClientID();
+            if (id != null && clientIds.contains(id)) {
+                since.put(id, java.time.Instant.ofEpochMilli(c.getCreationTime()));
             }
         }
-        return java.util.Optional.empty();
+        return since;
     }
 
     /** Closes every connection whose client certificate {@code ca} signed; returns how many were closed. */

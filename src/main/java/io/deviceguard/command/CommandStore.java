@@ -31,9 +31,28 @@ final class CommandStore {
             + " delivered_at, finished_at, updated_at, reason, detail";
 
     private final DataSource dataSource;
+    private volatile io.deviceguard.store.WriteBatcher batcher;
 
     CommandStore(DataSource dataSource) {
         this.dataSource = dataSource;
+    }
+
+    /**
+     * Executions' state changes (a device's report, the sweep's timeouts, the publish's SENT mark) are committed in
+     * the pipeline's group commits from now on, each still waiting for its own commit and still conditional.
+     */
+    void writeThrough(io.deviceguard.store.WriteBatcher batcher) {
+        this.batcher = batcher;
+    }
+
+    private <R> R write(io.deviceguard.store.WriteBatcher.Work<R> work) throws SQLException {
+        io.deviceguard.store.WriteBatcher b = batcher;
+        if (b != null) {
+            return b.execute(work);
+        }
+        try (Connection con = dataSource.getConnection()) {
+            return work.run(con);
+        }
     }
 
     /** The command and one QUEUED execution per device, in one transaction. */
@@ -131,18 +150,23 @@ final class CommandStore {
         String sql = "update command_executions set state = ?, updated_at = ?" + stamp
                 + ", reason = coalesce(?, reason), detail = coalesce(?, detail)"
                 + " where command_id = ? and device_id = ? and state in (" + from + ")";
-        try (Connection con = dataSource.getConnection(); PreparedStatement ps = con.prepareStatement(sql)) {
-            int i = 1;
-            ps.setString(i++, to.name());
-            ps.setObject(i++, utc(at));
-            for (int k = 0; k < stamp.chars().filter(ch -> ch == '?').count(); k++) {
-                ps.setObject(i++, utc(at));
-            }
-            ps.setString(i++, reason);
-            ps.setString(i++, detail);
-            ps.setString(i++, commandId);
-            ps.setString(i, deviceId);
-            return ps.executeUpdate() == 1;
+        long stamps = stamp.chars().filter(ch -> ch == '?').count();
+        try {
+            return write(con -> {
+                try (PreparedStatement ps = con.prepareStatement(sql)) {
+                    int i = 1;
+                    ps.setString(i++, to.name());
+                    ps.setObject(i++, utc(at));
+                    for (int k = 0; k < stamps; k++) {
+                        ps.setObject(i++, utc(at));
+                    }
+                    ps.setString(i++, reason);
+                    ps.setString(i++, detail);
+                    ps.setString(i++, commandId);
+                    ps.setString(i, deviceId);
+                    return ps.executeUpdate() == 1;
+                }
+            });
         } catch (SQLException e) {
             throw new CommandStoreException("cannot update execution " + commandId + "/" + deviceId, e);
         }
@@ -153,15 +177,19 @@ final class CommandStore {
      * time of sending is recorded all the same.
      */
     void markSent(String commandId, String deviceId, Instant at) {
-        try (Connection con = dataSource.getConnection(); PreparedStatement ps = con.prepareStatement(
-                "update command_executions set sent_at = coalesce(sent_at, ?), updated_at = ?,"
-                        + " state = case when state = 'QUEUED' then 'SENT' else state end"
-                        + " where command_id = ? and device_id = ?")) {
-            ps.setObject(1, utc(at));
-            ps.setObject(2, utc(at));
-            ps.setString(3, commandId);
-            ps.setString(4, deviceId);
-            ps.executeUpdate();
+        try {
+            write(con -> {
+                try (PreparedStatement ps = con.prepareStatement(
+                        "update command_executions set sent_at = coalesce(sent_at, ?), updated_at = ?,"
+                                + " state = case when state = 'QUEUED' then 'SENT' else state end"
+                                + " where command_id = ? and device_id = ?")) {
+                    ps.setObject(1, utc(at));
+                    ps.setObject(2, utc(at));
+                    ps.setString(3, commandId);
+                    ps.setString(4, deviceId);
+                    return ps.executeUpdate();
+                }
+            });
         } catch (SQLException e) {
             throw new CommandStoreException("cannot record the send of " + commandId + "/" + deviceId, e);
         }
@@ -182,6 +210,17 @@ final class CommandStore {
         String in = states.stream().map(s -> "'" + s.name() + "'").collect(Collectors.joining(", "));
         return executions("select " + EXECUTION_COLUMNS + " from command_executions where command_id = ? and state in ("
                 + in + ") order by seq", commandId);
+    }
+
+    /**
+     * The SENT and DELIVERED executions of a command that have waited since before {@code cutoff} (DELIVERED since
+     * their delivery, SENT since their send): the only ones a timeout can end. The others are not read at all, so a
+     * sweep of a large rollout costs what its late executions cost, not what all of them do.
+     */
+    List<Execution> waitingSince(String commandId, Instant cutoff) {
+        return executions("select " + EXECUTION_COLUMNS + " from command_executions where command_id = ?"
+                + " and state in ('SENT', 'DELIVERED') and coalesce(delivered_at, sent_at) < ? order by seq",
+                commandId, utc(cutoff));
     }
 
     /** The next QUEUED devices of a command, in target order, that no other node holds a dispatch claim on. */
@@ -253,7 +292,7 @@ final class CommandStore {
 
     /** The devices of {@code ids} that are not registered. */
     List<String> unknownDevices(List<String> ids) {
-        List<String> known = new ArrayList<>();
+        java.util.Set<String> known = new java.util.HashSet<>();
         for (int from = 0; from < ids.size(); from += 500) {
             List<String> part = ids.subList(from, Math.min(ids.size(), from + 500));
             known.addAll(strings("select id from devices where id in (" + "?,".repeat(part.size() - 1) + "?)",
@@ -286,12 +325,12 @@ final class CommandStore {
 
     /** Adds the devices not yet members; returns those added. */
     List<String> addMembers(String group, List<String> devices, Instant at) {
-        List<String> present = members(group);
-        List<String> added = new ArrayList<>();
+        java.util.Set<String> present = new java.util.HashSet<>(members(group));
+        java.util.Set<String> added = new java.util.LinkedHashSet<>();
         try (Connection con = dataSource.getConnection(); PreparedStatement ps = con.prepareStatement(
                 "insert into device_group_members (group_name, device_id, added_at) values (?, ?, ?)")) {
             for (String d : devices) {
-                if (!present.contains(d) && !added.contains(d)) {
+                if (!present.contains(d) && !added.contains(d)) { // sets: a group of 10,000 is added in one pass
                     ps.setString(1, group);
                     ps.setString(2, d);
                     ps.setObject(3, utc(at));
@@ -303,7 +342,7 @@ final class CommandStore {
         } catch (SQLException e) {
             throw new CommandStoreException("cannot add members to group " + group, e);
         }
-        return added;
+        return new ArrayList<>(added);
     }
 
     List<String> members(String group) {

@@ -68,6 +68,11 @@ public final class Commands {
         this.node = node;
     }
 
+    /** See {@link CommandStore#writeThrough}: the platform hands over its pipeline writer once it exists. */
+    public void writeThrough(io.deviceguard.store.WriteBatcher batcher) {
+        store.writeThrough(batcher);
+    }
+
     // ---- what users ask
 
     public Command create(String type, JsonNode params, String targetText, Rollout rollout, Integer ttlSeconds,
@@ -314,7 +319,9 @@ public final class Commands {
             return; // the same report again (a redelivery, or the device repeating itself for a resent command)
         }
         transition(e.get(), to, reason, detail, AuditEvent.ActorType.DEVICE, deviceId);
-        if (to.isResult()) {
+        if (to.isFailure()) {
+            // only a failure can push the failure share over the threshold; counting every result of a large rollout
+            // at each report would cost time in proportion to its size (the sweep checks the rest every tick)
             store.find(commandId).ifPresent(this::checkAbort);
         }
     }
@@ -345,7 +352,7 @@ public final class Commands {
     }
 
     private void checkAbort(Command c) {
-        if (c.state() != CommandState.RUNNING) {
+        if (c.state() != CommandState.RUNNING || c.rollout().abortFailurePct() == null) {
             return;
         }
         Map<ExecutionState, Integer> counts = store.counts(c.id());
@@ -378,29 +385,31 @@ public final class Commands {
                         "ttl_passed", "not delivered within " + c.ttlSeconds() + " s");
             }
             Duration timeout = Duration.ofSeconds(c.timeoutSeconds()).plus(grant(c));
-            boolean timedOut = false;
-            for (Execution e : store.executionsIn(c.id(), EnumSet.of(ExecutionState.SENT, ExecutionState.DELIVERED))) {
+            // only executions waiting since before the cutoff can time out: a connection opened later only moves the
+            // start of a SENT execution's wait later still
+            List<Execution> late = store.waitingSince(c.id(), now.minus(timeout));
+            Map<String, Instant> online = broker == null ? Map.of() : broker.connectedSince(late.stream()
+                    .filter(e -> e.state() == ExecutionState.SENT).map(Execution::deviceId)
+                    .collect(java.util.stream.Collectors.toSet()));
+            for (Execution e : late) {
                 Instant since = e.deliveredAt() != null ? e.deliveredAt() : e.sentAt();
-                if (since == null) {
-                    continue;
-                }
                 if (e.state() == ExecutionState.SENT) {
                     // an offline device gets the command when it returns (until the TTL): only a connected one's silence counts
-                    Optional<Instant> online = broker == null ? Optional.of(since) : broker.connectedSince(e.deviceId());
-                    if (online.isEmpty()) {
+                    Instant connected = broker == null ? since : online.get(e.deviceId());
+                    if (connected == null) {
                         continue;
                     }
-                    since = online.get().isAfter(since) ? online.get() : since;
+                    since = connected.isAfter(since) ? connected : since;
                 }
                 if (Duration.between(since, now).compareTo(timeout) > 0) {
-                    timedOut |= transition(e, ExecutionState.TIMED_OUT, "no_answer", "no " + (e.state() == ExecutionState.SENT
+                    transition(e, ExecutionState.TIMED_OUT, "no_answer", "no " + (e.state() == ExecutionState.SENT
                             ? "acknowledgement" : "result") + " within " + timeout.toSeconds() + " s",
                             AuditEvent.ActorType.SYSTEM, "command-sweep");
                 }
             }
-            if (timedOut) {
-                checkAbort(c);
-            }
+            // a failure report checks the threshold at once (see report); this catches the rest: timeouts, and a
+            // success that brought the results up to the minimum while the failures were already too many
+            checkAbort(c);
             Map<ExecutionState, Integer> counts = store.counts(c.id());
             boolean open = counts.entrySet().stream().anyMatch(en -> !en.getKey().isFinal() && en.getValue() > 0);
             if (!open && store.updateCommand(c.id(), CommandState.RUNNING, CommandState.COMPLETED, Map.of("finished_at", now))) {

@@ -170,6 +170,8 @@ public final class Platform implements AutoCloseable {
         started.push(pipelineWrites);
         // the audit trail's batches share the pipeline's transactions: one commit for the message's writes and its row
         audit.commitThrough(pipelineWrites);
+        // and so do the executions' state changes: no commit of their own beside the pipeline writer's
+        commands.writeThrough(pipelineWrites);
         camel.bind("telemetrySink", new io.deviceguard.routes.TelemetrySink(pipelineWrites));
         integrity = new IntegrityServices(integrityPolicy, services.database().dataSource(), pipelineWrites, audit,
                 brokerControl, Clock.systemUTC());

@@ -211,6 +211,26 @@ class CommandIT {
     }
 
     @Test
+    void aConnectedDeviceThatNeverAcknowledgesTimesOutWhileAnOfflineOneWaits() throws Exception {
+        try (io.deviceguard.sdk.DeviceClient mute = new io.deviceguard.sdk.DeviceClient(
+                p.createDevice("mute-1").identity(), "localhost", p.mqttPort())) {
+            mute.onCommands(bytes -> { }); // takes the command, never reports DELIVERED
+            mute.connect(true);
+            mute.subscribeCommands();
+            CommandDevice away = device("away-1", "1.0");
+            away.disconnect();
+            Command c = send("reboot", "{}", "device:mute-1,away-1", Rollout.UNLIMITED, 3600, 1);
+            await().atMost(Duration.ofSeconds(30)).until(() -> execution(c.id(), "mute-1").state() == ExecutionState.TIMED_OUT);
+            Execution e = execution(c.id(), "mute-1");
+            assertThat(e.deliveredAt()).as("never acknowledged").isNull();
+            assertThat(e.detail()).isEqualTo("no acknowledgement within 1 s");
+            // an offline device's silence does not count: its wait starts when it connects
+            await("away-1 stays SENT while offline").during(Duration.ofSeconds(2)).atMost(Duration.ofSeconds(5))
+                    .until(() -> execution(c.id(), "away-1").state() == ExecutionState.SENT);
+        }
+    }
+
+    @Test
     void aCommandWithAFlippedBitIsRejectedByTheDevice() {
         CommandDevice d = device("tamper-1", "1.0");
         d.tamper(bytes -> {
@@ -298,6 +318,34 @@ class CommandIT {
         assertThat(after.executions()).filteredOn(e -> e.state() == ExecutionState.CANCELLED)
                 .allSatisfy(e -> assertThat(e.sentAt()).as("cancelled before it was sent").isNull());
         p.awaitAudit("abort audited", r -> r.action().equals("command.abort") && r.target().equals(c.id()));
+    }
+
+    @Test
+    void aSuccessThatBringsTheResultsToTheMinimumStillAborts() {
+        // 40%:4 with two failures first (2 results: under the minimum), then two successes: 2 of 4 is 50 % > 40 %
+        List<String> ids = new ArrayList<>();
+        List<Runnable> pendingSuccesses = new java.util.concurrent.CopyOnWriteArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            CommandDevice d = device("late-fail-" + i, "1.0");
+            d.commands().on("reboot", (id, params, later) -> DeviceCommands.Result.failed("disk_full", "no space left"));
+            ids.add(d.id());
+        }
+        for (int i = 0; i < 2; i++) {
+            CommandDevice d = device("late-ok-" + i, "1.0");
+            d.commands().on("reboot", (id, params, later) -> {
+                pendingSuccesses.add(() -> later.report(id, "SUCCEEDED", null, "rebooted"));
+                return null;
+            });
+            ids.add(d.id());
+        }
+        Command c = send("reboot", "{}", "device:" + String.join(",", ids), new Rollout(null, 40, 4), 3600, 600);
+        await().atMost(Duration.ofSeconds(30)).until(() -> commands.status(c.id(), false).counts().get(ExecutionState.FAILED) == 2
+                && pendingSuccesses.size() == 2);
+        assertThat(commands.status(c.id(), false).command().state()).as("2 results: under the minimum").isEqualTo(CommandState.RUNNING);
+        pendingSuccesses.forEach(Runnable::run);
+        Commands.Status s = awaitState(c.id(), CommandState.ABORTED);
+        assertThat(s.command().reason()).startsWith("2 failures in 4 results exceed 40%");
+        assertThat(s.counts().get(ExecutionState.SUCCEEDED)).isEqualTo(2);
     }
 
     @Test
