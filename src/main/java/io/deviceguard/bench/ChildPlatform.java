@@ -24,13 +24,15 @@ final class ChildPlatform implements AutoCloseable {
     final long readyNanos;
     final long reportedMillis;
     final int mqttPort;
+    final int adminPort;
 
-    private ChildPlatform(Process process, long spawnedNanos, long readyNanos, long reportedMillis, int mqttPort) {
+    private ChildPlatform(Process process, long spawnedNanos, long readyNanos, long reportedMillis, int mqttPort, int adminPort) {
         this.process = process;
         this.spawnedNanos = spawnedNanos;
         this.readyNanos = readyNanos;
         this.reportedMillis = reportedMillis;
         this.mqttPort = mqttPort;
+        this.adminPort = adminPort;
     }
 
     static Path jar() {
@@ -57,11 +59,12 @@ final class ChildPlatform implements AutoCloseable {
     /** Starts on {@code jvm} (with its {@link Jvm#baseOptions()} before {@code jvmArgs}) and waits for "deviceguard ready". */
     static ChildPlatform start(Jvm jvm, Path home, Path log, List<String> jvmArgs, List<String> props) throws IOException {
         int mqtt = BenchTargets.freePort();
+        int admin = BenchTargets.freePort();
         List<String> cmd = new ArrayList<>(List.of(jvm.java().toString()));
         cmd.addAll(jvm.baseOptions());
         cmd.addAll(jvmArgs);
         cmd.addAll(List.of("-jar", jar().toString(), "run", "--home", home.toString(), "--mqtt-port", Integer.toString(mqtt),
-                "--admin-port", Integer.toString(BenchTargets.freePort()), "--management-port", Integer.toString(BenchTargets.freePort()),
+                "--admin-port", Integer.toString(admin), "--management-port", Integer.toString(BenchTargets.freePort()),
                 "--deviceguard.mqtt.host=127.0.0.1"));
         cmd.addAll(props);
         Files.createDirectories(log.getParent());
@@ -88,7 +91,7 @@ final class ChildPlatform implements AutoCloseable {
         pump.start();
         try {
             long reported = ready.get(180, TimeUnit.SECONDS);
-            return new ChildPlatform(p, t0, System.nanoTime(), reported, mqtt);
+            return new ChildPlatform(p, t0, System.nanoTime(), reported, mqtt, admin);
         } catch (Exception e) {
             p.destroyForcibly();
             throw new IllegalStateException("the platform did not become ready: " + e.getMessage() + " (log: " + log + ")", e);

@@ -1,17 +1,24 @@
 package io.deviceguard.bench;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.deviceguard.cli.ApiClient;
 import io.deviceguard.command.CommandState;
-import io.deviceguard.command.Commands;
 import io.deviceguard.command.ExecutionState;
-import io.deviceguard.command.Rollout;
 import io.deviceguard.config.Settings;
+import io.deviceguard.pki.Pki;
+import io.deviceguard.platform.PlatformServices;
 import io.deviceguard.sdk.DeviceCommands;
 import io.deviceguard.sdk.DeviceIdentity;
 import io.deviceguard.sdk.Envelope;
 import io.deviceguard.user.Actor;
+import io.deviceguard.user.Role;
+import io.deviceguard.user.UserServices;
+import io.deviceguard.user.UserSettings;
 import io.netty.handler.ssl.SslContext;
 import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.ArrayList;
@@ -29,7 +36,8 @@ import picocli.CommandLine.Option;
 /**
  * {@code deviceguard bench fanout}: N connected devices (each with the SDK's command handler: verifies the platform's
  * signature, reports DELIVERED then SUCCEEDED as signed status messages), one signed {@code configure} command to all
- * of them; the time from the command's creation until every execution is SUCCEEDED.
+ * of them, created through the admin API; the time from the command's creation until every execution is SUCCEEDED.
+ * The platform runs in its own process ({@code deviceguard run}), the devices in this one.
  */
 @Command(name = "fanout", mixinStandardHelpOptions = true,
         description = {"One signed command to N connected simulated devices: time until all are SUCCEEDED."})
@@ -41,56 +49,65 @@ final class FanoutBench extends BenchCommand.Common implements Callable<Integer>
     @Option(names = "--timeout", defaultValue = "600", description = "Seconds to wait for all results (default ${DEFAULT-VALUE})")
     int timeout;
 
+    @Option(names = "--heap", defaultValue = "2g", description = "The platform's -Xmx (default ${DEFAULT-VALUE})")
+    String heap;
+
+    /** The bench home's operator account: creates groups and commands through the admin API, as a user would. */
+    static final String OPERATOR = "bench-operator";
+    /** HOME/bench-devices/bench-operator.account: the operator's name and password. */
+    static final String OPERATOR_FILE = OPERATOR + ".account";
+
     @Override
     public Integer call() throws Exception {
         PrintWriter out = out();
-        Settings base = settings(BenchTargets.freePort());
-        prepareHome(base);
-        List<DeviceIdentity> fleet = Fleet.ensure(base, devices, out);
+        Settings settings = settings(BenchTargets.freePort());
+        prepareHome(settings);
+        List<DeviceIdentity> fleet = Fleet.ensure(settings, devices, out);
+        String[] operator = operator(settings);
+        X509Certificate commandCert = io.deviceguard.pki.Pem.readCertificate(settings.home().certs().resolve(Pki.COMMAND_CERT));
         Report report = new Report("fanout");
-        Settings settings = Settings.load(new io.deviceguard.config.Home(home()), Map.of(
-                io.deviceguard.config.SettingKeys.MQTT_HOST, "127.0.0.1",
-                io.deviceguard.config.SettingKeys.MQTT_PORT, Integer.toString(BenchTargets.freePort()),
-                io.deviceguard.config.SettingKeys.API_PORT, Integer.toString(BenchTargets.freePort()),
-                io.deviceguard.config.SettingKeys.LIMITS_CONNECTIONS, Integer.toString(devices + 100)), System.getenv());
-        try (BenchTargets.DeviceGuard dg = new BenchTargets.DeviceGuard(settings); LoadClient client = new LoadClient(2)) {
-            X509Certificate commandCert = dg.platform().services().pki().commandCertificate();
+        // the platform in its own process, as a user runs it: 10,000 devices are 10,000 sockets on each side, and one
+        // process may hold 20,000 files on this machine
+        try (ChildPlatform p = ChildPlatform.start(home(), this.out.resolve("fanout-platform.log").toAbsolutePath(),
+                List.of("-Xmx" + heap), List.of("--deviceguard.limits.connections=" + (devices + 100)));
+             LoadClient client = new LoadClient(2)) {
+            ApiClient api = login(p, settings, operator);
             long c0 = System.nanoTime();
-            List<LoadClient.Conn> conns = connectAll(client, dg.port(), fleet, commandCert);
+            List<LoadClient.Conn> conns = connectAll(client, p.mqttPort, fleet, commandCert);
             long connectMs = (System.nanoTime() - c0) / 1_000_000;
             out.printf("%d of %d devices connected and subscribed in %d ms%n", conns.size(), devices, connectMs);
             out.flush();
-            Commands commands = dg.platform().commands();
             String group = "bench-fanout-" + devices;
-            if (!commands.groups().containsKey(group)) {
-                commands.createGroup(group, Actor.host("bench"));
-                commands.addToGroup(group, fleet.stream().map(DeviceIdentity::id).toList(), Actor.host("bench"));
+            if (!api.get("/api/v1/groups", Map.of()).path("groups").findValuesAsText("name").contains(group)) {
+                api.post("/api/v1/groups", Map.of("name", group));
+                api.post("/api/v1/groups/" + group + "/members", Map.of("devices", fleet.stream().map(DeviceIdentity::id).toList()));
             }
             long t0 = System.nanoTime();
-            io.deviceguard.command.Command c = commands.create("configure", new ObjectMapper().createObjectNode().put("sampleRateHz", 50),
-                    "group:" + group, Rollout.UNLIMITED, null, null, Actor.host("bench"));
+            String id = api.post("/api/v1/commands", Map.of("type", "configure", "params", Map.of("sampleRateHz", 50),
+                    "target", "group:" + group)).path("id").asText();
             long allSent = -1;
             long deadline = t0 + TimeUnit.SECONDS.toNanos(timeout);
-            Commands.Status s = commands.status(c.id(), false);
-            while (s.command().state() != CommandState.COMPLETED && System.nanoTime() < deadline) {
-                if (allSent < 0 && s.counts().getOrDefault(ExecutionState.QUEUED, 0) == 0) {
+            JsonNode s = api.get("/api/v1/commands/" + id, Map.of());
+            while (!s.path("state").asText().equals(CommandState.COMPLETED.name()) && System.nanoTime() < deadline) {
+                if (allSent < 0 && s.path("counts").path(ExecutionState.QUEUED.name()).asInt() == 0) {
                     allSent = (System.nanoTime() - t0) / 1_000_000;
                 }
                 BenchTargets.sleep(100);
-                s = commands.status(c.id(), false);
+                s = api.get("/api/v1/commands/" + id, Map.of());
             }
             long doneMs = (System.nanoTime() - t0) / 1_000_000;
-            int succeeded = s.counts().getOrDefault(ExecutionState.SUCCEEDED, 0);
-            out.printf("command %s: all published after %d ms; %d of %d SUCCEEDED after %d ms (%s)%n", c.id(), allSent,
-                    succeeded, devices, doneMs, s.counts());
-            conns.forEach(LoadClient.Conn::disconnect);
+            int succeeded = s.path("counts").path(ExecutionState.SUCCEEDED.name()).asInt();
             Map<String, Object> counts = new LinkedHashMap<>();
-            s.counts().forEach((k, v) -> counts.put(k.name(), v));
-            report.put("devices", devices).put("connected", conns.size()).put("connectMillis", connectMs)
+            s.path("counts").fields().forEachRemaining(e -> counts.put(e.getKey(), e.getValue().asInt()));
+            out.printf("command %s: all published after %d ms; %d of %d SUCCEEDED after %d ms (%s)%n", id, allSent,
+                    succeeded, devices, doneMs, counts);
+            conns.forEach(LoadClient.Conn::disconnect);
+            report.put("devices", devices).put("platformMaxHeap", heap).put("connected", conns.size()).put("connectMillis", connectMs)
                     .put("allPublishedMillis", allSent).put("allSucceededMillis", succeeded == devices ? doneMs : -1)
                     .put("succeeded", succeeded).put("counts", counts)
                     .put("target", Map.of("allSucceededMillis", 10_000, "met", succeeded == devices && doneMs < 10_000));
-            report.line("One signed `configure` command to %d connected devices (SDK command handler: verify, DELIVERED, SUCCEEDED).", devices)
+            report.line("One signed `configure` command to %d connected devices (SDK command handler: verify, DELIVERED, SUCCEEDED),"
+                            + " created through the admin API of the platform in its own process (-Xmx%s).", devices, heap)
                     .line("").line("- all executions published (none QUEUED) after %d ms", allSent)
                     .line("- %d of %d SUCCEEDED after **%d ms** (target < 10,000 ms)", succeeded, devices, doneMs)
                     .line("- final counts: %s", counts);
@@ -99,13 +116,54 @@ final class FanoutBench extends BenchCommand.Common implements Callable<Integer>
         return 0;
     }
 
+    /**
+     * The bench home's operator account: its name and password, made on the first run and kept beside the bench
+     * devices' key store passwords (a bench home is never a production home). The name has a random part, so a home
+     * whose file was deleted gets a new account rather than a clash with the old one.
+     */
+    private static String[] operator(Settings settings) throws java.io.IOException {
+        Path file = settings.home().root().resolve("bench-devices").resolve(OPERATOR_FILE);
+        if (Files.isRegularFile(file)) {
+            String[] kept = Files.readString(file, StandardCharsets.US_ASCII).trim().split(" ", 2);
+            if (kept.length == 2) {
+                return kept;
+            }
+        }
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        String name = OPERATOR + "-" + Integer.toString(100_000 + random.nextInt(900_000));
+        byte[] secret = new byte[18];
+        random.nextBytes(secret);
+        String password = java.util.Base64.getUrlEncoder().withoutPadding().encodeToString(secret);
+        try (PlatformServices s = PlatformServices.open(settings, false)) {
+            UserServices.create(s.database().dataSource(), s.audit(), Clock.systemUTC(), UserSettings.from(settings)).accounts()
+                    .create(name, Role.OPERATOR, password.toCharArray(), Actor.host("bench"));
+        }
+        Files.createDirectories(file.getParent());
+        Files.deleteIfExists(file);
+        // readable by its owner from the start, not after a chmod
+        Files.createFile(file, java.nio.file.attribute.PosixFilePermissions.asFileAttribute(
+                java.nio.file.attribute.PosixFilePermissions.fromString("rw-------")));
+        Files.writeString(file, name + " " + password, StandardCharsets.US_ASCII);
+        return new String[] {name, password};
+    }
+
+    private static ApiClient login(ChildPlatform p, Settings settings, String[] operator) {
+        Path ca = settings.home().certs().resolve(Pki.ROOT_CA);
+        String url = "https://127.0.0.1:" + p.adminPort;
+        String token = new ApiClient(url, ca, null).post("/api/v1/login", Map.of("username", operator[0],
+                "password", operator[1])).path("token").asText();
+        return new ApiClient(url, ca, token);
+    }
+
     private static List<LoadClient.Conn> connectAll(LoadClient client, int port, List<DeviceIdentity> fleet, X509Certificate commandCert)
             throws InterruptedException {
         Semaphore inFlight = new Semaphore(500);
         List<CompletableFuture<LoadClient.Conn>> all = new ArrayList<>();
-        for (DeviceIdentity d : fleet) {
+        List<SslContext> contexts = fleet.parallelStream().map(LoadClient::tls).toList();
+        for (int i = 0; i < fleet.size(); i++) {
+            DeviceIdentity d = fleet.get(i);
+            SslContext tls = contexts.get(i);
             inFlight.acquire();
-            SslContext tls = LoadClient.tls(d);
             AtomicReference<LoadClient.Conn> self = new AtomicReference<>();
             DeviceCommands handler = new DeviceCommands(d, commandCert, "1.0", Clock.systemUTC(), (commandId, state, reason, detail) -> {
                 Map<String, Object> data = new LinkedHashMap<>();

@@ -25,9 +25,10 @@ import javax.net.ssl.SSLParameters;
 /**
  * The CLI's side of the admin API: HTTPS with TLS 1.3/1.2, trusting only the CA file given at login (the platform's
  * root CA) and checking the host name against the server certificate. A problem answer becomes a {@link CliFailure}
- * carrying its detail, with a hint when a login would help.
+ * carrying its detail, with a hint when a login would help. The benchmarks drive a platform in its own process through
+ * it too, as an operator would.
  */
-final class ApiClient {
+public final class ApiClient {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
@@ -35,7 +36,7 @@ final class ApiClient {
     private final String url;
     private final String token;
 
-    ApiClient(String url, Path ca, String token) {
+    public ApiClient(String url, Path ca, String token) {
         this.url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
         this.token = token;
         if (!this.url.startsWith("https://")) {
@@ -74,7 +75,7 @@ final class ApiClient {
         return url;
     }
 
-    JsonNode get(String path, Map<String, String> query) {
+    public JsonNode get(String path, Map<String, String> query) {
         StringJoiner q = new StringJoiner("&", "?", "");
         q.setEmptyValue("");
         query.forEach((k, v) -> {
@@ -85,7 +86,7 @@ final class ApiClient {
         return send("GET", path + q, null);
     }
 
-    JsonNode post(String path, Object body) {
+    public JsonNode post(String path, Object body) {
         return send("POST", path, body);
     }
 

@@ -59,6 +59,28 @@ class BenchSmokeIT {
     }
 
     @Test
+    void fanoutDrivesAPlatformInItsOwnProcessUntilEveryDeviceSucceeded() throws Exception {
+        Path out = dir.resolve("bench");
+        Path home = dir.resolve("fanout-home");
+        JarProcess.Result r = JarProcess.run("bench-fanout", dir, Map.of(), null, "bench", "fanout", "--devices", "20",
+                "--timeout", "120", "--heap", "512m", "--home", home.toString(), "--out", out.toString());
+        assertThat(r.exit()).as(r.output()).isZero();
+        JsonNode json = new ObjectMapper().readTree(out.resolve("fanout.json").toFile());
+        assertThat(json.path("connected").asInt()).as(r.output()).isEqualTo(20);
+        assertThat(json.path("succeeded").asInt()).as("every device verified the command and reported SUCCEEDED").isEqualTo(20);
+        assertThat(json.path("allSucceededMillis").asLong()).isPositive();
+        assertThat(json.path("allPublishedMillis").asLong()).isBetween(0L, json.path("allSucceededMillis").asLong());
+        assertThat(json.path("counts").path("SUCCEEDED").asInt()).isEqualTo(20);
+        // the command came through the admin API from the bench's operator, and the platform ran as its own process
+        assertThat(Files.readString(out.resolve("fanout-platform.log"))).contains("deviceguard ready in");
+        Path password = home.resolve("bench-devices").resolve(FanoutBench.OPERATOR_FILE);
+        assertThat(java.nio.file.Files.getPosixFilePermissions(password))
+                .containsExactlyInAnyOrder(java.nio.file.attribute.PosixFilePermission.OWNER_READ,
+                        java.nio.file.attribute.PosixFilePermission.OWNER_WRITE);
+        assertThat(Files.readString(out.resolve("fanout.md"))).contains("20 of 20 SUCCEEDED");
+    }
+
+    @Test
     void startupArchiveHoldsTheClassesAStartLoads() throws Exception {
         Path jsa = dir.resolve("test.jsa");
         JarProcess.Result r = JarProcess.run("startup-archive", dir, Map.of(), null, "startup-archive",
