@@ -68,7 +68,8 @@ final class LoadClient implements AutoCloseable {
         try {
             return SslContextBuilder.forClient()
                     .sslProvider(OpenSsl.isAvailable() ? SslProvider.OPENSSL : SslProvider.JDK)
-                    .keyManager(new DeviceKey(id))
+                    // cached: the TLS engine takes the key and chain into its native form once, not at each handshake
+                    .keyManager(new io.netty.handler.ssl.OpenSslCachingX509KeyManagerFactory(new DeviceKeyFactory(id)))
                     .trustManager(id.serverCa())
                     .protocols("TLSv1.3", "TLSv1.2")
                     .build();
@@ -82,6 +83,29 @@ final class LoadClient implements AutoCloseable {
      * puts it into a PKCS#12 key store and reads it back, each time through 10,000 rounds of PBKDF2: about 30 ms of CPU
      * per device, five minutes for 10,000 devices, for a store no one keeps.
      */
+    private static final class DeviceKeyFactory extends io.netty.handler.ssl.util.SimpleKeyManagerFactory {
+        private final javax.net.ssl.KeyManager[] managers;
+
+        DeviceKeyFactory(DeviceIdentity id) {
+            this.managers = new javax.net.ssl.KeyManager[] {new DeviceKey(id)};
+        }
+
+        @Override
+        protected void engineInit(java.security.KeyStore keyStore, char[] password) {
+            // the key is given at construction
+        }
+
+        @Override
+        protected void engineInit(javax.net.ssl.ManagerFactoryParameters parameters) {
+            // the key is given at construction
+        }
+
+        @Override
+        protected javax.net.ssl.KeyManager[] engineGetKeyManagers() {
+            return managers.clone();
+        }
+    }
+
     private static final class DeviceKey extends javax.net.ssl.X509ExtendedKeyManager {
         private static final String ALIAS = "device";
         private final DeviceIdentity id;

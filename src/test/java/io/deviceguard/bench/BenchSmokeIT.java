@@ -71,6 +71,8 @@ class BenchSmokeIT {
         assertThat(json.path("allSucceededMillis").asLong()).isPositive();
         assertThat(json.path("allPublishedMillis").asLong()).isBetween(0L, json.path("allSucceededMillis").asLong());
         assertThat(json.path("counts").path("SUCCEEDED").asInt()).isEqualTo(20);
+        assertThat(json.path("warmupCommands")).as("one warm-up command by default, not counted").hasSize(1);
+        assertThat(json.path("warmupCommands").get(0).path("succeeded").asInt()).isEqualTo(20);
         // the command came through the admin API from the bench's operator, and the platform ran as its own process
         assertThat(Files.readString(out.resolve("fanout-platform.log"))).contains("deviceguard ready in");
         Path password = home.resolve("bench-devices").resolve(FanoutBench.OPERATOR_FILE);
