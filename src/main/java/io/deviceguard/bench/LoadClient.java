@@ -87,7 +87,7 @@ final class LoadClient implements AutoCloseable {
         private final javax.net.ssl.KeyManager[] managers;
 
         DeviceKeyFactory(DeviceIdentity id) {
-            this.managers = new javax.net.ssl.KeyManager[] {new DeviceKey(id)};
+            this.managers = new javax.net.ssl.KeyManager[] {new io.deviceguard.pki.FixedKeyManager(id.key(), id.chain())};
         }
 
         @Override
@@ -103,50 +103,6 @@ final class LoadClient implements AutoCloseable {
         @Override
         protected javax.net.ssl.KeyManager[] engineGetKeyManagers() {
             return managers.clone();
-        }
-    }
-
-    private static final class DeviceKey extends javax.net.ssl.X509ExtendedKeyManager {
-        private static final String ALIAS = "device";
-        private final DeviceIdentity id;
-
-        DeviceKey(DeviceIdentity id) {
-            this.id = id;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
-            return new String[] {ALIAS};
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyTypes, java.security.Principal[] issuers, java.net.Socket socket) {
-            return ALIAS;
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyTypes, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
-            return ALIAS;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return ALIAS.equals(alias) ? id.chain().toArray(new X509Certificate[0]) : null;
-        }
-
-        @Override
-        public java.security.PrivateKey getPrivateKey(String alias) {
-            return ALIAS.equals(alias) ? id.key() : null;
         }
     }
 

@@ -52,28 +52,21 @@ public final class TestCerts {
     /** A TLS client context from PEM files; {@code key} null means no client certificate. */
     public static SSLContext sslContext(Path key, Path certificate, Path ca) {
         try {
-            KeyStore ks = KeyStore.getInstance("PKCS12");
-            ks.load(null, null);
-            char[] pw = "test".toCharArray();
-            if (key != null) {
-                ks.setKeyEntry("key", Pem.readPrivateKey(key), pw,
-                        Pem.readCertificates(certificate).toArray(new java.security.cert.Certificate[0]));
-            }
             KeyStore ts = KeyStore.getInstance("PKCS12");
             ts.load(null, null);
             ts.setCertificateEntry("ca", Pem.readCertificate(ca));
             if (key == null) {
-                return KeyStores.clientContext(ks, pw, ts);
+                KeyStore none = KeyStore.getInstance("PKCS12");
+                none.load(null, null);
+                return KeyStores.clientContext(none, new char[0], ts);
             }
             // present the certificate whatever CAs the server asks for, as an attacker's client would (the JDK's
             // key manager would otherwise send no certificate at all for a foreign CA)
-            javax.net.ssl.KeyManagerFactory kmf = javax.net.ssl.KeyManagerFactory.getInstance("SunX509");
-            kmf.init(ks, pw);
-            javax.net.ssl.X509KeyManager km = (javax.net.ssl.X509KeyManager) kmf.getKeyManagers()[0];
             javax.net.ssl.TrustManagerFactory tmf = javax.net.ssl.TrustManagerFactory.getInstance("PKIX");
             tmf.init(ts);
             SSLContext ctx = SSLContext.getInstance("TLS");
-            ctx.init(new javax.net.ssl.KeyManager[] {new AlwaysPresent(km)}, tmf.getTrustManagers(), null);
+            ctx.init(new javax.net.ssl.KeyManager[] {new io.deviceguard.pki.FixedKeyManager(Pem.readPrivateKey(key),
+                    Pem.readCertificates(certificate))}, tmf.getTrustManagers(), null);
             return ctx;
         } catch (java.security.GeneralSecurityException | java.io.IOException e) {
             throw new IllegalStateException(e);
@@ -86,49 +79,5 @@ public final class TestCerts {
 
     public static SSLContext sslContext(Credentials c) {
         return sslContext(c.key(), c.certificate(), c.ca());
-    }
-
-    /** A key manager that offers its one key to every server. */
-    private static final class AlwaysPresent extends javax.net.ssl.X509ExtendedKeyManager {
-        private final javax.net.ssl.X509KeyManager delegate;
-
-        AlwaysPresent(javax.net.ssl.X509KeyManager delegate) {
-            this.delegate = delegate;
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, java.security.Principal[] issuers, java.net.Socket socket) {
-            return "key";
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, java.security.Principal[] issuers, javax.net.ssl.SSLEngine engine) {
-            return "key";
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, java.security.Principal[] issuers) {
-            return new String[] {"key"};
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, java.security.Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, java.security.Principal[] issuers, java.net.Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return delegate.getCertificateChain(alias);
-        }
-
-        @Override
-        public java.security.PrivateKey getPrivateKey(String alias) {
-            return delegate.getPrivateKey(alias);
-        }
     }
 }
