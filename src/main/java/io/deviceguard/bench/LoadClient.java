@@ -37,6 +37,7 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BiConsumer;
 
 /**
@@ -107,21 +108,36 @@ final class LoadClient implements AutoCloseable {
     }
 
     /**
-     * Connects {@code clientId} (CONNECT, waits for CONNACK accepted); {@code onMessage} hears every PUBLISH the broker
-     * sends (topic, payload), which is acknowledged after it returns.
+     * How long a device waits for its connection (TCP, TLS handshake and CONNACK) before it gives up on the attempt:
+     * the SDK's (DeviceClient, paho's connection timeout of 30 s). Netty's own default for the TLS handshake is 10 s, so
+     * devices of the bench used to give up three times sooner than the devices they stand for.
+     */
+    static final int CONNECT_TIMEOUT_SECONDS = 30;
+
+    /**
+     * Connects {@code clientId} (CONNECT, waits for CONNACK accepted), one attempt; {@code onMessage} hears every PUBLISH
+     * the broker sends (topic, payload), which is acknowledged after it returns.
      */
     CompletableFuture<Conn> connect(String host, int port, SslContext tls, String clientId, boolean cleanSession,
                                     BiConsumer<String, byte[]> onMessage) {
         Conn conn = new Conn(clientId, cleanSession, onMessage);
         new Bootstrap().group(group).channel(channelType)
                 .option(ChannelOption.TCP_NODELAY, true)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
+                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, CONNECT_TIMEOUT_SECONDS * 1000)
                 .handler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        ch.pipeline().addLast(tls.newHandler(ch.alloc(), host, port),
+                        io.netty.handler.ssl.SslHandler ssl = tls.newHandler(ch.alloc(), host, port);
+                        ssl.setHandshakeTimeoutMillis(CONNECT_TIMEOUT_SECONDS * 1000L);
+                        ch.pipeline().addLast(ssl,
                                 new MqttDecoder(1 << 20), MqttEncoder.INSTANCE,
                                 new io.netty.handler.timeout.IdleStateHandler(0, PING_SECONDS, 0), conn);
+                        ch.eventLoop().schedule(() -> {
+                            if (conn.connected.completeExceptionally(new IllegalStateException(
+                                    clientId + ": no CONNACK within " + CONNECT_TIMEOUT_SECONDS + " s"))) {
+                                ch.close();
+                            }
+                        }, CONNECT_TIMEOUT_SECONDS, TimeUnit.SECONDS);
                     }
                 })
                 .connect(host, port).addListener(f -> {
@@ -130,6 +146,77 @@ final class LoadClient implements AutoCloseable {
                     }
                 });
         return conn.connected;
+    }
+
+    /**
+     * A round of connects that retry as the SDK's devices do (paho's automatic reconnect, DeviceClient: 1 s after a
+     * failed attempt, doubling up to 5 s) until {@code deadlineNanos}; what failed on the way is counted, not hidden.
+     */
+    static final class Retries {
+        final long deadlineNanos;
+        final AtomicInteger failedAttempts = new AtomicInteger();
+        final AtomicInteger devicesRetried = new AtomicInteger();
+        final Map<String, AtomicInteger> causes = new ConcurrentHashMap<>();
+
+        Retries(long deadlineNanos) {
+            this.deadlineNanos = deadlineNanos;
+        }
+
+        void failed(Throwable cause, boolean first) {
+            failedAttempts.incrementAndGet();
+            if (first) {
+                devicesRetried.incrementAndGet();
+            }
+            causes.computeIfAbsent(kind(cause), k -> new AtomicInteger()).incrementAndGet();
+        }
+
+        /** The cause without the device's name, so that like failures count together. */
+        static String kind(Throwable e) {
+            Throwable c = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            String m = String.valueOf(c.getMessage());
+            int colon = m.indexOf(": ");
+            if (c instanceof IllegalStateException && colon > 0) {
+                m = m.substring(colon + 2);
+            }
+            return c.getClass().getSimpleName() + ": " + m;
+        }
+
+        /** Failed attempts by cause, most frequent first. */
+        Map<String, Integer> causes() {
+            Map<String, Integer> m = new java.util.LinkedHashMap<>();
+            causes.entrySet().stream().sorted((a, b) -> b.getValue().get() - a.getValue().get())
+                    .forEach(e -> m.put(e.getKey(), e.getValue().get()));
+            return m;
+        }
+    }
+
+    static final long FIRST_RETRY_MILLIS = 1_000;
+    static final long MAX_RETRY_MILLIS = 5_000;
+
+    /** {@link #connect}, again after 1, 2, 4, 5, 5 ... s while it fails and the round's deadline allows. */
+    CompletableFuture<Conn> connectRetrying(String host, int port, SslContext tls, String clientId, boolean cleanSession,
+                                            BiConsumer<String, byte[]> onMessage, Retries retries) {
+        CompletableFuture<Conn> result = new CompletableFuture<>();
+        attempt(host, port, tls, clientId, cleanSession, onMessage, retries, result, FIRST_RETRY_MILLIS, true);
+        return result;
+    }
+
+    private void attempt(String host, int port, SslContext tls, String clientId, boolean cleanSession,
+                         BiConsumer<String, byte[]> onMessage, Retries retries, CompletableFuture<Conn> result,
+                         long backoffMillis, boolean first) {
+        connect(host, port, tls, clientId, cleanSession, onMessage).whenComplete((c, e) -> {
+            if (e == null) {
+                result.complete(c);
+                return;
+            }
+            retries.failed(e, first);
+            if (System.nanoTime() + backoffMillis * 1_000_000 >= retries.deadlineNanos) {
+                result.completeExceptionally(e);
+                return;
+            }
+            group.schedule(() -> attempt(host, port, tls, clientId, cleanSession, onMessage, retries, result,
+                    Math.min(backoffMillis * 2, MAX_RETRY_MILLIS), false), backoffMillis, TimeUnit.MILLISECONDS);
+        });
     }
 
     /**
@@ -170,6 +257,10 @@ final class LoadClient implements AutoCloseable {
             if (event instanceof io.netty.handler.timeout.IdleStateEvent) {
                 // nothing written for PING_SECONDS: a PINGREQ tells the broker this device is alive
                 ctx.writeAndFlush(MqttMessage.PINGREQ);
+            } else if (event instanceof io.netty.handler.ssl.SslHandshakeCompletionEvent h && !h.isSuccess()) {
+                // the handshake's own cause (a timeout, a refusal), not the "connection closed" that follows it
+                connected.completeExceptionally(new IllegalStateException(clientId + ": TLS handshake failed: " + h.cause()));
+                super.userEventTriggered(ctx, event);
             } else {
                 super.userEventTriggered(ctx, event);
             }

@@ -59,6 +59,30 @@ class BenchSmokeIT {
     }
 
     @Test
+    void connectBringsEveryDeviceBackAfterTheStormAndCountsWhatFailedOnTheWay() throws Exception {
+        Path out = dir.resolve("bench-connect");
+        JarProcess.Result r = JarProcess.run("bench-connect", dir, Map.of(), null, "bench", "connect", "--devices", "30",
+                "--concurrency", "10", "--heap", "512m", "--home", dir.resolve("connect-home").toString(), "--out", out.toString());
+        assertThat(r.exit()).as(r.output()).isZero();
+        JsonNode json = new ObjectMapper().readTree(out.resolve("connect.json").toFile());
+        for (String round : new String[] {"firstConnect", "reconnectStorm"}) {
+            JsonNode n = json.path(round);
+            assertThat(n.path("connected").asInt()).as(round + ": " + r.output()).isEqualTo(30);
+            assertThat(n.path("failed").asInt()).as(round).isZero();
+            assertThat(n.path("allConnectedMillis").asLong()).as(round).isPositive();
+            // a failed attempt is counted by its cause, and the causes add up to the attempts
+            int byCause = 0;
+            for (JsonNode c : n.path("failedAttemptCauses")) {
+                byCause += c.asInt();
+            }
+            assertThat(byCause).as(round).isEqualTo(n.path("failedAttempts").asInt());
+            assertThat(n.path("devicesRetried").asInt()).as(round).isBetween(0, n.path("failedAttempts").asInt());
+        }
+        assertThat(Files.readString(out.resolve("connect.md"))).contains("| reconnect storm | 30 |")
+                .contains("failed attempts, by cause").contains("retry a failed connect as the SDK's do");
+    }
+
+    @Test
     void fanoutDrivesAPlatformInItsOwnProcessUntilEveryDeviceSucceeded() throws Exception {
         Path out = dir.resolve("bench");
         Path home = dir.resolve("fanout-home");
