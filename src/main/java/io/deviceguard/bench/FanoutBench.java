@@ -5,6 +5,7 @@ import io.deviceguard.cli.ApiClient;
 import io.deviceguard.command.CommandState;
 import io.deviceguard.command.ExecutionState;
 import io.deviceguard.config.Settings;
+import io.deviceguard.config.SettingKeys;
 import io.deviceguard.pki.Pki;
 import io.deviceguard.platform.PlatformServices;
 import io.deviceguard.sdk.DeviceCommands;
@@ -56,6 +57,38 @@ final class FanoutBench extends BenchCommand.Common implements Callable<Integer>
     @Option(names = "--heap", defaultValue = "2g", description = "The platform's -Xmx (default ${DEFAULT-VALUE})")
     String heap;
 
+    /**
+     * The group of the bench's devices, made through the API on the first run and completed on a later one (a run that
+     * stopped between creating the group and adding its members left it short).
+     */
+    private static void ensureGroup(ApiClient api, String group, Settings settings, List<DeviceIdentity> fleet) {
+        int members = -1;
+        for (JsonNode g : api.get("/api/v1/groups", Map.of()).path("groups")) {
+            if (g.path("name").asText().equals(group)) {
+                members = g.path("members").asInt();
+            }
+        }
+        if (members < 0) {
+            api.post("/api/v1/groups", Map.of("name", group));
+        }
+        if (members < fleet.size()) {
+            // in parts of at most half the admin API's body limit (deviceguard.api.maxBodyBytes, 16 KiB by default):
+            // 10,000 device IDs in one request are 170 KB, and the API refuses it; members already there are kept
+            List<String> ids = fleet.stream().map(DeviceIdentity::id).toList();
+            int perRequest = membersPerRequest(settings.getInt(SettingKeys.API_MAX_BODY_BYTES), ids);
+            for (int from = 0; from < ids.size(); from += perRequest) {
+                api.post("/api/v1/groups/" + group + "/members",
+                        Map.of("devices", ids.subList(from, Math.min(ids.size(), from + perRequest))));
+            }
+        }
+    }
+
+    /** Device IDs per request that adds members to a group: their JSON fills at most half of {@code maxBodyBytes}. */
+    static int membersPerRequest(int maxBodyBytes, List<String> ids) {
+        int longest = ids.stream().mapToInt(String::length).max().orElse(1);
+        return Math.max(1, (maxBodyBytes / 2) / (longest + 3)); // "id",
+    }
+
     /** The bench home's operator account: creates groups and commands through the admin API, as a user would. */
     static final String OPERATOR = "bench-operator";
     /** HOME/bench-devices/bench-operator.account: the operator's name and password. */
@@ -82,10 +115,7 @@ final class FanoutBench extends BenchCommand.Common implements Callable<Integer>
             out.printf("%d of %d devices connected and subscribed in %d ms%n", conns.size(), devices, connectMs);
             out.flush();
             String group = "bench-fanout-" + devices;
-            if (!api.get("/api/v1/groups", Map.of()).path("groups").findValuesAsText("name").contains(group)) {
-                api.post("/api/v1/groups", Map.of("name", group));
-                api.post("/api/v1/groups/" + group + "/members", Map.of("devices", fleet.stream().map(DeviceIdentity::id).toList()));
-            }
+            ensureGroup(api, group, settings, fleet);
             List<Map<String, Object>> warmups = new ArrayList<>();
             for (int w = 1; w <= warmupCommands; w++) {
                 // not counted: the platform's JIT compiles the dispatch, the status pipeline and the sweep meanwhile
