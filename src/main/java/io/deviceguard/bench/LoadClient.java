@@ -149,8 +149,9 @@ final class LoadClient implements AutoCloseable {
     }
 
     /**
-     * A round of connects that retry as the SDK's devices do (paho's automatic reconnect, DeviceClient: 1 s after a
-     * failed attempt, doubling up to 5 s) until {@code deadlineNanos}; what failed on the way is counted, not hidden.
+     * A round of connects that retry as the SDK's devices do when they reconnect by themselves (DeviceClient given the
+     * nodes of a cluster: paho's automatic reconnect, 1 s after a failed attempt, doubling up to 5 s) until
+     * {@code deadlineNanos}; what failed on the way is counted, not hidden.
      */
     static final class Retries {
         final long deadlineNanos;
