@@ -97,7 +97,7 @@ final class ConnectBench extends BenchCommand.Common implements Callable<Integer
         List<CompletableFuture<LoadClient.Conn>> all = new ArrayList<>(fleet.size());
         long t0 = System.nanoTime();
         LoadClient.Retries retries = new LoadClient.Retries(t0 + TimeUnit.SECONDS.toNanos(ROUND_LIMIT_SECONDS));
-        long[] lastConnected = {t0};
+        java.util.concurrent.atomic.AtomicLong lastConnected = new java.util.concurrent.atomic.AtomicLong(t0);
         for (int i = 0; i < fleet.size(); i++) {
             inFlight.acquire();
             CompletableFuture<LoadClient.Conn> f = client.connectRetrying("127.0.0.1", port, tls.get(i), fleet.get(i).id(), true,
@@ -105,9 +105,7 @@ final class ConnectBench extends BenchCommand.Common implements Callable<Integer
             f.whenComplete((c, e) -> {
                 inFlight.release();
                 if (e == null) {
-                    synchronized (lastConnected) {
-                        lastConnected[0] = Math.max(lastConnected[0], System.nanoTime());
-                    }
+                    lastConnected.accumulateAndGet(System.nanoTime(), Math::max);
                 }
             });
             all.add(f);
@@ -121,7 +119,7 @@ final class ConnectBench extends BenchCommand.Common implements Callable<Integer
                 firstError = firstError == null ? String.valueOf(e.getCause() == null ? e : e.getCause()) : firstError;
             }
         }
-        long ms = (lastConnected[0] - t0) / 1_000_000;
+        long ms = (lastConnected.get() - t0) / 1_000_000;
         long rate = Math.round(conns.size() / Math.max(0.001, ms / 1000.0));
         out.printf("%s: %d of %d connected in %d ms (%d connects/s); %d devices retried, %d failed attempts%s%s%n", name,
                 conns.size(), fleet.size(), ms, rate, retries.devicesRetried.get(), retries.failedAttempts.get(),
