@@ -6,17 +6,12 @@ import com.nimbusds.jose.JOSEException;
 import com.nimbusds.jose.JWSAlgorithm;
 import com.nimbusds.jose.JWSVerifier;
 import com.nimbusds.jose.crypto.ECDSAVerifier;
-import com.nimbusds.jose.crypto.Ed25519Verifier;
-import com.nimbusds.jose.jwk.Curve;
-import com.nimbusds.jose.jwk.OctetKeyPair;
-import com.nimbusds.jose.util.Base64URL;
 import io.deviceguard.device.Device;
 import io.deviceguard.pki.Pem;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.security.interfaces.ECPublicKey;
 import java.time.Duration;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -57,10 +52,8 @@ public final class DeviceKeys {
                 return new Key(JWSAlgorithm.ES256, new ECDSAVerifier(ec));
             }
             if ("Ed25519".equals(pk.getAlgorithm()) || "EdDSA".equals(pk.getAlgorithm())) {
-                byte[] spki = pk.getEncoded();
-                byte[] raw = Arrays.copyOfRange(spki, spki.length - 32, spki.length);
-                return new Key(JWSAlgorithm.EdDSA, new Ed25519Verifier(
-                        new OctetKeyPair.Builder(Curve.Ed25519, Base64URL.encode(raw)).build()));
+                // through the JCA (ACCP first), not nimbus's Tink-based verifier: see JcaEd25519Verifier
+                return new Key(JWSAlgorithm.EdDSA, new JcaEd25519Verifier(pk));
             }
             throw new IntegrityViolation(Reason.NO_REGISTERED_KEY, "unsupported key type " + pk.getAlgorithm());
         } catch (JOSEException | IllegalArgumentException | IndexOutOfBoundsException e) {

@@ -110,6 +110,29 @@ class BenchSmokeIT {
     }
 
     @Test
+    void verifyMeasuresEveryHotPathStepNextToTheRawSignatureVerifyRates() throws Exception {
+        Path out = dir.resolve("bench");
+        JarProcess.Result r = JarProcess.run("bench-verify", dir, Map.of(), null, "bench", "verify", "--iterations", "1",
+                "--out", out.toString());
+        assertThat(r.exit()).as(r.output()).isZero();
+        JsonNode json = new ObjectMapper().readTree(out.resolve("verify.json").toFile());
+        for (String b : new String[] {"jcaVerifyDefault", "jcaVerifySunEC", "jcaVerifyBouncyCastle", "jcaVerifyEd25519Default",
+                "jcaVerifyEd25519BouncyCastle", "jwsVerify", "jwsVerifyEd25519", "jwsVerifyEd25519Tink", "schemaCheck", "replayCheck", "auditHash"}) {
+            assertThat(json.path("results").path(b).path("opsPerSecond").asLong()).as(b + " measured").isPositive();
+        }
+        for (String alg : new String[] {"SHA256withECDSA", "Ed25519"}) {
+            assertThat(json.path("providers").path(alg).asText()).as("the provider that the pipeline's " + alg + " runs on")
+                    .isNotEmpty().isNotEqualTo("none");
+        }
+        for (String ratio : new String[] {"jwsVerifyToRawEcdsa", "firstProviderToSunEc", "jwsVerifyEd25519ToRawEd25519",
+                "jwsVerifyEd25519ToTink", "jwsVerifyEd25519ToJwsVerify"}) {
+            assertThat(json.path("ratios").path(ratio).asDouble()).as(ratio).isPositive();
+        }
+        assertThat(Files.readString(out.resolve("verify.md"))).contains("| jwsVerifyEd25519 |")
+                .contains("against the raw ECDSA P-256 verify of the first provider");
+    }
+
+    @Test
     void startupArchiveHoldsTheClassesAStartLoads() throws Exception {
         Path jsa = dir.resolve("test.jsa");
         JarProcess.Result r = JarProcess.run("startup-archive", dir, Map.of(), null, "startup-archive",

@@ -51,6 +51,12 @@ public class HotPathBenchmarks {
     private ECPublicKey publicKey;
     private String jws;
     private ECDSAVerifier verifier;
+    private KeyPair ed25519;
+    private byte[] ed25519Signature;
+    private java.security.PublicKey ed25519PublicBc;
+    private String jwsEd25519;
+    private io.deviceguard.integrity.JcaEd25519Verifier ed25519Verifier;
+    private com.nimbusds.jose.crypto.Ed25519Verifier ed25519VerifierTink;
     private JsonNode payload;
     private SchemaCatalog schemas;
     private HikariDataSource replayDb;
@@ -74,6 +80,29 @@ public class HotPathBenchmarks {
         signature = s.sign();
         jws = Envelope.sign(k.getPrivate(), "dev-1", body);
         verifier = new ECDSAVerifier(publicKey);
+        // Ed25519, the other algorithm the signature step accepts (EdDSA): a JCA key pair for the raw rates, and a
+        // JWS signed and verified the way the pipeline verifies an EdDSA device (nimbus)
+        ed25519 = KeyPairGenerator.getInstance("Ed25519").generateKeyPair();
+        Signature es = Signature.getInstance("Ed25519");
+        es.initSign(ed25519.getPrivate());
+        es.update(data);
+        ed25519Signature = es.sign();
+        if (java.security.Security.getProvider("BC") == null) {
+            java.security.Security.addProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        }
+        ed25519PublicBc = java.security.KeyFactory.getInstance("Ed25519", "BC")
+                .generatePublic(new java.security.spec.X509EncodedKeySpec(ed25519.getPublic().getEncoded()));
+        com.nimbusds.jose.jwk.OctetKeyPair okp = new com.nimbusds.jose.jwk.gen.OctetKeyPairGenerator(
+                com.nimbusds.jose.jwk.Curve.Ed25519).generate();
+        JWSObject ed = new JWSObject(new com.nimbusds.jose.JWSHeader.Builder(com.nimbusds.jose.JWSAlgorithm.EdDSA).keyID("dev-1").build(),
+                new com.nimbusds.jose.Payload(body));
+        ed.sign(new com.nimbusds.jose.crypto.Ed25519Signer(okp));
+        jwsEd25519 = ed.serialize();
+        ed25519VerifierTink = new com.nimbusds.jose.crypto.Ed25519Verifier(okp.toPublicJWK());
+        byte[] x = okp.getX().decode();
+        byte[] spki = java.util.HexFormat.of().parseHex("302a300506032b6570032100" + java.util.HexFormat.of().formatHex(x));
+        ed25519Verifier = new io.deviceguard.integrity.JcaEd25519Verifier(java.security.KeyFactory.getInstance("Ed25519")
+                .generatePublic(new java.security.spec.X509EncodedKeySpec(spki)));
         payload = JSON.readTree(body);
         dir = Files.createTempDirectory("deviceguard-jmh");
         schemas = new SchemaCatalog(dir.resolve("schemas"));
@@ -131,6 +160,36 @@ public class HotPathBenchmarks {
     @Benchmark
     public boolean jwsVerify() throws Exception {
         return JWSObject.parse(jws).verify(verifier);
+    }
+
+    /** Raw JCA Ed25519 verify with the first provider that has it (ACCP when it loads, else SunEC). */
+    @Benchmark
+    public boolean jcaVerifyEd25519Default() throws Exception {
+        Signature v = Signature.getInstance("Ed25519");
+        v.initVerify(ed25519.getPublic());
+        v.update(data);
+        return v.verify(ed25519Signature);
+    }
+
+    /** Raw JCA Ed25519 verify with Bouncy Castle (the candidate lever against SunEC's ECDSA). */
+    @Benchmark
+    public boolean jcaVerifyEd25519BouncyCastle() throws Exception {
+        Signature v = Signature.getInstance("Ed25519", "BC");
+        v.initVerify(ed25519PublicBc);
+        v.update(data);
+        return v.verify(ed25519Signature);
+    }
+
+    /** The signature step for an EdDSA device: parse the compact JWS and verify Ed25519 through the JCA (ACCP first). */
+    @Benchmark
+    public boolean jwsVerifyEd25519() throws Exception {
+        return JWSObject.parse(jwsEd25519).verify(ed25519Verifier);
+    }
+
+    /** The same with nimbus's own Ed25519 verifier (Tink's Ed25519 in Java), which the step used before. */
+    @Benchmark
+    public boolean jwsVerifyEd25519Tink() throws Exception {
+        return JWSObject.parse(jwsEd25519).verify(ed25519VerifierTink);
     }
 
     /** The schema step: JSON Schema 2020-12 validation of a telemetry payload (cached schema). */
