@@ -38,9 +38,9 @@ public final class AdminApi implements AutoCloseable {
         Duration validity = Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS));
         ProvisioningHandlers provisioning = new ProvisioningHandlers(
                 new io.deviceguard.device.DeviceImport(services.pki(), services.registry(), services.certificates(),
-                        services.audit()),
+                        services.audit(), services.deviceKeys()),
                 new io.deviceguard.device.FieldEnrollment(services.pki(), services.registry(), services.enrollments(),
-                        services.audit(), validity),
+                        services.audit(), validity, services.deviceKeys()),
                 validity, settings.getInt(SettingKeys.PKI_ENROLLMENT_MAX_TTL_MINUTES));
 
         Map<ApiEndpoint, ApiHandler> handlers = new EnumMap<>(ApiEndpoint.class);

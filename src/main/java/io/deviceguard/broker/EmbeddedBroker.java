@@ -159,13 +159,20 @@ public final class EmbeddedBroker implements AutoCloseable {
         return server;
     }
 
+    /** The TLS engine the broker runs on with {@code settings}: OPENSSL only where netty-tcnative's BoringSSL loads. */
+    public static String effectiveTlsProvider(Settings settings) {
+        String wanted = settings.get(SettingKeys.TLS_PROVIDER);
+        return "OPENSSL".equals(wanted) && !io.netty.handler.ssl.OpenSsl.isAvailable() ? "JDK" : wanted;
+    }
+
     /** OPENSSL only where netty-tcnative's BoringSSL loads; otherwise the JDK's engine, and the log says why. */
     static String tlsProvider(Settings settings) {
         String wanted = settings.get(SettingKeys.TLS_PROVIDER);
-        if ("OPENSSL".equals(wanted) && !io.netty.handler.ssl.OpenSsl.isAvailable()) {
+        String engine = effectiveTlsProvider(settings);
+        if (!engine.equals(wanted)) {
             org.slf4j.LoggerFactory.getLogger(EmbeddedBroker.class).info("deviceguard.tls.provider=OPENSSL, but netty-tcnative"
                     + " does not load here ({}): the broker uses the JDK's TLS", String.valueOf(io.netty.handler.ssl.OpenSsl.unavailabilityCause()));
-            return "JDK";
+            return engine;
         }
         if ("OPENSSL".equals(wanted)) {
             org.slf4j.LoggerFactory.getLogger(EmbeddedBroker.class).info("the broker's TLS engine is OpenSSL ({}, netty-tcnative)",

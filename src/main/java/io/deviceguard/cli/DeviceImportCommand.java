@@ -84,7 +84,7 @@ final class DeviceImportCommand implements Callable<Integer> {
             try (PlatformServices s = PlatformServices.open(settings, false)) {
                 DeviceImport.Result r;
                 try {
-                    r = new DeviceImport(s.pki(), s.registry(), s.certificates(), s.audit()).run(rows,
+                    r = new DeviceImport(s.pki(), s.registry(), s.certificates(), s.audit(), s.deviceKeys()).run(rows,
                             Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS)), HostUser.name(),
                             Map.of("via", "host"));
                 } catch (DeviceImport.Rejected e) {

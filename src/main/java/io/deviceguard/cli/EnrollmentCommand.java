@@ -76,7 +76,7 @@ public final class EnrollmentCommand {
                 Settings settings = home.settings(Map.of());
                 try (PlatformServices s = PlatformServices.open(settings, false)) {
                     FieldEnrollment.Opened o = new FieldEnrollment(s.pki(), s.registry(), s.enrollments(), s.audit(),
-                            Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS)))
+                            Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS)), s.deviceKeys())
                             .open(id, d, HostUser.name(), Map.of("via", "host"));
                     enrollmentId = o.enrollment().id();
                     expires = o.enrollment().expiresAt().toString();

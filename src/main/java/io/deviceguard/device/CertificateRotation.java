@@ -31,8 +31,11 @@ public final class CertificateRotation {
     private final Duration validity;
     private final Duration overlap;
 
+    private final io.deviceguard.pki.DeviceKeyPolicy keys;
+
     public CertificateRotation(Pki pki, DeviceRegistry registry, CertificateStore certificates, AuditLog audit,
-                               Duration validity, Duration overlap) {
+                               Duration validity, Duration overlap, io.deviceguard.pki.DeviceKeyPolicy keys) {
+        this.keys = keys;
         this.pki = pki;
         this.registry = registry;
         this.certificates = certificates;
@@ -52,6 +55,7 @@ public final class CertificateRotation {
         Csrs.Checked csr;
         try {
             csr = Csrs.check(csrPem);
+            keys.require(csr.publicKey());
         } catch (Csrs.Refused r) {
             return refuse(deviceId, publisher, r.code(), r.getMessage());
         }

@@ -62,8 +62,11 @@ public final class DeviceImport {
     private final DeviceRegistry registry;
     private final CertificateStore certificates;
     private final AuditLog audit;
+    private final io.deviceguard.pki.DeviceKeyPolicy keys;
 
-    public DeviceImport(Pki pki, DeviceRegistry registry, CertificateStore certificates, AuditLog audit) {
+    public DeviceImport(Pki pki, DeviceRegistry registry, CertificateStore certificates, AuditLog audit,
+                        io.deviceguard.pki.DeviceKeyPolicy keys) {
+        this.keys = keys;
         this.pki = pki;
         this.registry = registry;
         this.certificates = certificates;
@@ -196,6 +199,8 @@ public final class DeviceImport {
             }
             return new Checked(r, key, cert, d);
         }
+        // a new device only: one registered already (unchanged) gets no new certificate
+        keys.require(key);
         if (cert != null && certificates.find(Certificates.fingerprint(cert)).isPresent()) {
             throw new Csrs.Refused("duplicate", "this certificate is already registered for another device");
         }

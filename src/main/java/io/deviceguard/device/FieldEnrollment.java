@@ -55,7 +55,11 @@ public final class FieldEnrollment {
     private final AuditLog audit;
     private final Duration deviceValidity;
 
-    public FieldEnrollment(Pki pki, DeviceRegistry registry, Enrollments enrollments, AuditLog audit, Duration deviceValidity) {
+    private final io.deviceguard.pki.DeviceKeyPolicy keys;
+
+    public FieldEnrollment(Pki pki, DeviceRegistry registry, Enrollments enrollments, AuditLog audit, Duration deviceValidity,
+                           io.deviceguard.pki.DeviceKeyPolicy keys) {
+        this.keys = keys;
         this.pki = pki;
         this.registry = registry;
         this.enrollments = enrollments;
@@ -113,6 +117,7 @@ public final class FieldEnrollment {
         Csrs.Checked csr;
         try {
             csr = Csrs.check(csrPem);
+            keys.require(csr.publicKey());
         } catch (Csrs.Refused r) {
             return refuse(e, enrollmentId, publisher, r.code(), r.getMessage(), true);
         }

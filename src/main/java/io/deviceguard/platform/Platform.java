@@ -155,9 +155,10 @@ public final class Platform implements AutoCloseable {
         camel.configure().addRoutesBuilder(new io.deviceguard.routes.ProvisioningRoutes());
         java.time.Duration deviceValidity = java.time.Duration.ofDays(settings.getInt(SettingKeys.PKI_DEVICE_VALIDITY_DAYS));
         camel.bind("provisioningCsr", new io.deviceguard.routes.ProvisioningCsr(
-                new io.deviceguard.device.FieldEnrollment(pki, registry, services.enrollments(), audit, deviceValidity),
+                new io.deviceguard.device.FieldEnrollment(pki, registry, services.enrollments(), audit, deviceValidity,
+                        services.deviceKeys()),
                 new io.deviceguard.device.CertificateRotation(pki, registry, services.certificates(), audit, deviceValidity,
-                        java.time.Duration.ofSeconds(settings.getInt(SettingKeys.PKI_ROTATION_OVERLAP_SECONDS)))));
+                        java.time.Duration.ofSeconds(settings.getInt(SettingKeys.PKI_ROTATION_OVERLAP_SECONDS)), services.deviceKeys())));
         camel.bind("mqttSocketFactory", pki.serviceClientContext().getSocketFactory());
         // the routes' MQTT connections open side by side as their endpoints are made, not one by one as routes start
         camel.bind("paho-mqtt5", new io.deviceguard.routes.EarlyConnectPaho());

@@ -20,9 +20,12 @@ public final class PlatformServices implements AutoCloseable {
     private final Database database;
     private final AuditLog audit;
     private final DeviceRegistry registry;
+    private final io.deviceguard.config.Settings settings;
+    private volatile io.deviceguard.pki.DeviceKeyPolicy deviceKeys;
 
-    private PlatformServices(io.deviceguard.config.Home home, Pki pki, Database database, AuditLog audit) {
-        this.home = home;
+    private PlatformServices(io.deviceguard.config.Settings settings, Pki pki, Database database, AuditLog audit) {
+        this.settings = settings;
+        this.home = settings.home();
         this.pki = pki;
         this.database = database;
         this.audit = audit;
@@ -47,11 +50,21 @@ public final class PlatformServices implements AutoCloseable {
                 settings.getInt(SettingKeys.AUDIT_CHECKPOINT_ROWS),
                 java.time.Duration.ofSeconds(settings.getInt(SettingKeys.AUDIT_CHECKPOINT_SECONDS))),
                 platform ? settings.home().data().resolve("audit").resolve("journal.jsonl") : null);
-        return new PlatformServices(settings.home(), pki, db, audit);
+        return new PlatformServices(settings, pki, db, audit);
     }
 
     public Pki pki() {
         return pki;
+    }
+
+    /** The device keys this deployment certifies: those its broker's TLS engine accepts (see DeviceKeyPolicy). */
+    public io.deviceguard.pki.DeviceKeyPolicy deviceKeys() {
+        io.deviceguard.pki.DeviceKeyPolicy p = deviceKeys;
+        if (p == null) {
+            p = new io.deviceguard.pki.DeviceKeyPolicy(io.deviceguard.broker.EmbeddedBroker.effectiveTlsProvider(settings));
+            deviceKeys = p;
+        }
+        return p;
     }
 
     public Database database() {

@@ -139,7 +139,7 @@ class FieldAssociationIT {
     void aClaimPastItsTtlIsRefusedOnItsOpenConnectionAndAtConnect() throws Exception {
         FieldEnrollment service = new FieldEnrollment(platform.platform().services().pki(),
                 platform.platform().services().registry(), platform.platform().services().enrollments(),
-                platform.platform().services().audit(), Duration.ofDays(30));
+                platform.platform().services().audit(), Duration.ofDays(30), platform.platform().services().deviceKeys());
         // shorter than the API allows (60 s), so that the test need not wait a minute
         FieldEnrollment.Opened o = service.open("field-4", Duration.ofSeconds(3), "olga", Map.of());
         Path dir = tmp.resolve("claim-field-4");

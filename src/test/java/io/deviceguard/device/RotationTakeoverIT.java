@@ -123,6 +123,13 @@ class RotationTakeoverIT {
             java.security.KeyPair same = new java.security.KeyPair(id.chain().get(0).getPublicKey(), id.key());
             assertThat(c.askCertificate(Csr.create(same, "rot-3"), WAIT)).startsWith("error: key_reused");
             assertThat(c.askCertificate(Csr.create(DeviceImportIT.keys("RSA", 1024), "rot-3"), WAIT)).startsWith("error: weak_key");
+            if ("OPENSSL".equals(platform.platform().services().deviceKeys().brokerTlsEngine())) {
+                // an Ed25519 key could never connect to this broker (BoringSSL accepts no ed25519 client certificate)
+                assertThat(c.askCertificate(Csr.create(DeviceImportIT.keys("Ed25519", null), "rot-3"), WAIT))
+                        .startsWith("error: " + io.deviceguard.pki.DeviceKeyPolicy.NOT_ACCEPTED);
+                platform.awaitAudit("refused Ed25519 rotation", row("provisioning", "rotate", "denied")
+                        .and(reason(io.deviceguard.pki.DeviceKeyPolicy.NOT_ACCEPTED)));
+            }
         }
         platform.awaitAudit("refused rotation", row("provisioning", "rotate", "denied").and(reason("weak_key")));
     }

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.io.TempDir;
  * <p>
  * The broker runs on the JDK's TLS engine here: BoringSSL, as netty-tcnative builds it, does not offer ed25519 among the
  * signature algorithms it accepts for a client certificate, and netty has no setting for it, so on the default engine
- * (OPENSSL) such a device is refused at the handshake (README, "Benchmarks": the TLS engines).
+ * (OPENSSL) the platform refuses to certify an Ed25519 key ({@code key_not_accepted_by_broker}, DeviceImportIT).
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EdDsaDeviceIT {
