@@ -65,6 +65,12 @@ final class ConnectionGuards {
         return true;
     }
 
+    /** TLS connections with this device's certificate counted now. */
+    int deviceConnections(String deviceId) {
+        AtomicInteger n = perDevice.get(deviceId);
+        return n == null ? 0 : n.get();
+    }
+
     void releaseDevice(String deviceId) {
         perDevice.computeIfPresent(deviceId, (k, n) -> n.decrementAndGet() <= 0 ? null : n);
     }

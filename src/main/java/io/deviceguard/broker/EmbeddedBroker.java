@@ -256,6 +256,11 @@ public final class EmbeddedBroker implements AutoCloseable {
         return guards.connections();
     }
 
+    /** TLS connections with {@code deviceId}'s certificate that the per-device limit counts now (MQTT-connected or not). */
+    public int tlsConnectionsOf(String deviceId) {
+        return guards.deviceConnections(deviceId);
+    }
+
     /** The port the MQTT acceptor listens on. */
     public int mqttPort() {
         return server.getConfiguration().getAcceptorConfigurations().stream().filter(a -> a.getName().equals(acceptorName))

@@ -12,8 +12,6 @@ import io.deviceguard.sdk.DeviceIdentity;
 import io.deviceguard.testing.AdminApiClient;
 import io.deviceguard.testing.Messages;
 import io.deviceguard.testing.TestPlatform;
-import io.deviceguard.testing.TestSecrets;
-import io.deviceguard.user.Role;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -49,9 +47,7 @@ class EdDsaDeviceIT {
     void start() {
         platform = TestPlatform.start(home, Map.of("deviceguard.tls.provider", "JDK"));
         api = AdminApiClient.of(platform);
-        String password = TestSecrets.password();
-        platform.createUser("mfg", Role.ADMIN, password);
-        admin = api.token("mfg", password);
+        admin = api.newAdmin(platform, "mfg");
     }
 
     @AfterAll

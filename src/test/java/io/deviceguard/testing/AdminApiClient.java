@@ -115,6 +115,13 @@ public final class AdminApiClient {
         return r.json().path("token").asText();
     }
 
+    /** Makes an admin account {@code name} with a fresh password on {@code platform} and logs it in: its token. */
+    public String newAdmin(TestPlatform platform, String name) {
+        String password = TestSecrets.password();
+        platform.createUser(name, io.deviceguard.user.Role.ADMIN, password);
+        return token(name, password);
+    }
+
     public static String quote(String s) {
         try {
             return JSON.writeValueAsString(s);
