@@ -93,10 +93,16 @@ public final class Csrs {
             }
             return;
         }
-        if ("Ed25519".equals(alg) || "EdDSA".equals(alg) && key.getEncoded().length == 44) {
+        if (isEd25519(key)) {
             return;
         }
         throw new Refused("weak_key", alg + " key (RSA >= 2048, EC P-256/P-384 or Ed25519 only)");
+    }
+
+    /** An Ed25519 key from any provider (SunEC names it EdDSA, of either curve: Ed25519's X.509 form is 44 bytes). */
+    static boolean isEd25519(PublicKey key) {
+        String alg = key.getAlgorithm();
+        return "Ed25519".equals(alg) || "EdDSA".equals(alg) && key.getEncoded().length == 44;
     }
 
     private static String curveName(ECPublicKey ec) {

@@ -16,15 +16,10 @@ public record DeviceKeyPolicy(String brokerTlsEngine) {
 
     /** Refuses {@code key} ({@link Csrs.Refused}, {@link #NOT_ACCEPTED}) when the broker could not accept it. */
     public void require(PublicKey key) {
-        if ("OPENSSL".equals(brokerTlsEngine) && isEd25519(key)) {
+        if ("OPENSSL".equals(brokerTlsEngine) && Csrs.isEd25519(key)) {
             throw new Csrs.Refused(NOT_ACCEPTED, "an Ed25519 key cannot connect: the broker's TLS engine (OpenSSL) accepts no"
                     + " Ed25519 client certificate; use an EC P-256 key, or run the broker on the JDK's engine"
                     + " (deviceguard.tls.provider=JDK)");
         }
-    }
-
-    private static boolean isEd25519(PublicKey key) {
-        String alg = key.getAlgorithm();
-        return "Ed25519".equals(alg) || "EdDSA".equals(alg) && key.getEncoded().length == 44;
     }
 }
